@@ -1,0 +1,4 @@
+export * from "./errors.js";
+export * from "./rng.js";
+export * from "./fs.js";
+export * from "./paths.js";
