@@ -1,5 +1,14 @@
 /** File helpers that never leave a half-written file behind: write to a temp name, fsync, rename. */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync, existsSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+  existsSync,
+} from "node:fs";
 import { dirname, join, basename } from "node:path";
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {

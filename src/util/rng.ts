@@ -21,7 +21,8 @@ export class Rng {
   constructor(seed: number | RngState) {
     this.s = new Uint32Array(4);
     if (typeof seed === "number") {
-      if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
+      if (!Number.isSafeInteger(seed) || seed < 0)
+        throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
       // Mix both halves of a 53-bit seed so seeds above 2^32 do not collide.
       const sm = splitmix32((seed >>> 0) ^ Math.imul(Math.floor(seed / 2 ** 32), 0x27d4eb2d));
       for (let i = 0; i < 4; i++) this.s[i] = sm();

@@ -1,0 +1,177 @@
+/**
+ * Engine assets: the patched glue, the data files and the compiled wasm, built once into a cache directory
+ * keyed by the package bytes' hash, verified on every load (a corrupt or mismatched cache is rebuilt).
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { cacheDir } from "../util/paths.js";
+import { writeFileAtomic } from "../util/fs.js";
+import { patchGlue } from "./glue-patch.js";
+import { readPackageFiles, sha256, type PackageFiles } from "./package.js";
+import { optimizeWasm, OPTIMIZER_VERSION } from "./wasm-optimize.js";
+
+export interface EngineAssets {
+  wasmModule: WebAssembly.Module;
+  factory: (module: Record<string, unknown>) => unknown;
+  files: Uint8Array[];
+  /** "optimized" (SAFE_HEAP removed) or "original". */
+  variant: WasmVariant;
+  dir: string;
+}
+
+export type WasmVariant = "optimized" | "original";
+
+interface Manifest {
+  inputHash: string;
+  optimizerVersion: string;
+  glue: string;
+  files: Array<{ name: string; sha256: string; size: number }>;
+  wasm?: string;
+}
+
+const GLUE_FILE = "nethack.glue.cjs";
+const FILES_FILE = "files.bin";
+const WASM_FILE = "nethack.opt.wasm";
+const MANIFEST = "manifest.json";
+
+export function assetDir(inputHash: string): string {
+  return join(cacheDir(), `engine-${inputHash.slice(0, 16)}`);
+}
+
+function readManifest(dir: string): Manifest | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, MANIFEST), "utf8")) as Manifest;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks every cached file against the manifest's hashes. */
+function verify(dir: string, pkg: PackageFiles, needWasm: boolean): Manifest | undefined {
+  const m = readManifest(dir);
+  if (!m || m.inputHash !== pkg.inputHash || m.optimizerVersion !== OPTIMIZER_VERSION) return undefined;
+  try {
+    if (sha256(readFileSync(join(dir, GLUE_FILE))) !== m.glue) return undefined;
+    const blob = readFileSync(join(dir, FILES_FILE));
+    if (sha256(blob) !== m.files.map((f) => f.sha256).join("")) {
+      // files.bin hash is checked per file below
+    }
+    let off = 0;
+    for (const f of m.files) {
+      if (sha256(blob.subarray(off, off + f.size)) !== f.sha256) return undefined;
+      off += f.size;
+    }
+    if (off !== blob.length) return undefined;
+    if (needWasm) {
+      if (!m.wasm || !existsSync(join(dir, WASM_FILE))) return undefined;
+      if (sha256(readFileSync(join(dir, WASM_FILE))) !== m.wasm) return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+  return m;
+}
+
+export interface BuildOptions {
+  /** Also build the optimised wasm (slow: about a minute). Default true. */
+  optimize?: boolean;
+  log?: (msg: string) => void;
+  /** Rebuild even when the cache verifies. */
+  force?: boolean;
+}
+
+/** Builds (or verifies) the cached assets; returns the cache directory. */
+export function buildAssets(opts: BuildOptions = {}): string {
+  const optimize = opts.optimize ?? true;
+  const log = opts.log ?? (() => {});
+  const pkg = readPackageFiles();
+  const dir = assetDir(pkg.inputHash);
+  let m = opts.force ? undefined : verify(dir, pkg, optimize);
+  if (m) return dir;
+
+  const existing = opts.force ? undefined : verify(dir, pkg, false);
+  mkdirSync(dir, { recursive: true });
+  if (!existing) {
+    log("patching the NetHack glue…");
+    const patched = patchGlue(pkg.glue.toString("utf8"));
+    writeFileAtomic(join(dir, GLUE_FILE), patched.source);
+    writeFileAtomic(join(dir, FILES_FILE), Buffer.concat(patched.files.map((f) => Buffer.from(f.data))));
+    m = {
+      inputHash: pkg.inputHash,
+      optimizerVersion: OPTIMIZER_VERSION,
+      glue: sha256(patched.source),
+      files: patched.files.map((f) => ({ name: f.name, sha256: sha256(f.data), size: f.data.length })),
+    };
+    rmSync(join(dir, MANIFEST), { force: true });
+    writeFileAtomic(join(dir, MANIFEST), JSON.stringify(m, null, 2));
+  } else {
+    m = existing;
+  }
+  if (optimize) {
+    log(
+      "optimising nethack.wasm with binaryen (SAFE_HEAP accessors → plain memory access; about a minute, once)…",
+    );
+    const t0 = Date.now();
+    const out = optimizeWasm(pkg.wasm);
+    writeFileAtomic(join(dir, WASM_FILE), out);
+    m.wasm = sha256(out);
+    writeFileAtomic(join(dir, MANIFEST), JSON.stringify(m, null, 2));
+    log(
+      `optimised wasm written (${(out.length / 1e6).toFixed(1)} MB, ${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+    );
+  }
+  return dir;
+}
+
+const loaded = new Map<WasmVariant, EngineAssets>();
+
+/**
+ * Loads the engine assets once per thread. The optimised wasm is used when built (see `tedg engine build`);
+ * `variant: "original"` runs the package's own debug wasm (slow, for comparisons).
+ */
+export function loadAssets(variant: WasmVariant = "optimized", log?: (msg: string) => void): EngineAssets {
+  const hit = loaded.get(variant);
+  if (hit) return hit;
+  const pkg = readPackageFiles();
+  const dir = buildAssets({ optimize: variant === "optimized", log });
+  const m = readManifest(dir)!;
+  const blob = readFileSync(join(dir, FILES_FILE));
+  const files: Uint8Array[] = [];
+  let off = 0;
+  for (const f of m.files) {
+    files.push(new Uint8Array(blob.buffer, blob.byteOffset + off, f.size));
+    off += f.size;
+  }
+  const wasmBytes = variant === "optimized" ? readFileSync(join(dir, WASM_FILE)) : pkg.wasm;
+  const require = createRequire(import.meta.url);
+  const factory = require(join(dir, GLUE_FILE)) as EngineAssets["factory"];
+  const assets: EngineAssets = {
+    wasmModule: new WebAssembly.Module(wasmBytes),
+    factory,
+    files,
+    variant,
+    dir,
+  };
+  loaded.set(variant, assets);
+  return assets;
+}
+
+/** For worker threads: reuse a compiled module posted from the main thread. */
+export function adoptCompiledModule(variant: WasmVariant, wasmModule: WebAssembly.Module): void {
+  if (loaded.has(variant)) return;
+  const pkg = readPackageFiles();
+  const dir = assetDir(pkg.inputHash);
+  const m = readManifest(dir);
+  if (!m) throw new Error(`engine cache missing in ${dir}; run "tedg engine build"`);
+  const blob = readFileSync(join(dir, FILES_FILE));
+  const files: Uint8Array[] = [];
+  let off = 0;
+  for (const f of m.files) {
+    files.push(new Uint8Array(blob.buffer, blob.byteOffset + off, f.size));
+    off += f.size;
+  }
+  const require = createRequire(import.meta.url);
+  const factory = require(join(dir, GLUE_FILE)) as EngineAssets["factory"];
+  loaded.set(variant, { wasmModule, factory, files, variant, dir });
+}

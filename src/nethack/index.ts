@@ -1,0 +1,21 @@
+/** The game engine layer: the pinned NetHack wasm package, patched, optimised and driven synchronously. */
+export * from "./glyphs.js";
+export {
+  NetHackGame,
+  PENDING,
+  ExitSignal,
+  type CallbackHandler,
+  type CallbackResult,
+  type GameStartOptions,
+} from "./engine.js";
+export { WindowPort, BLF, type InventoryItem, type MenuItem, type PendingKind } from "./winport.js";
+export {
+  loadAssets,
+  buildAssets,
+  adoptCompiledModule,
+  type EngineAssets,
+  type WasmVariant,
+} from "./assets.js";
+export { readPackageFiles, PINNED_VERSION, PINNED_SHA256, EnginePackageError } from "./package.js";
+export { readHero, checkHeroLayout, EngineLayoutError, U_ADDR, type HeroState } from "./hero.js";
+export { readCatalog, type Catalog } from "./catalog.js";
