@@ -31,10 +31,25 @@ export const BL = {
 export const BLSTATS_SIZE = 27;
 
 /** Hunger states (u.uhs), NetHack's meaning. */
-export const HUNGER = { SATIATED: 0, NOT_HUNGRY: 1, HUNGRY: 2, WEAK: 3, FAINTING: 4, FAINTED: 5, STARVED: 6 } as const;
+export const HUNGER = {
+  SATIATED: 0,
+  NOT_HUNGRY: 1,
+  HUNGRY: 2,
+  WEAK: 3,
+  FAINTING: 4,
+  FAINTED: 5,
+  STARVED: 6,
+} as const;
 
 /** Encumbrance (near_capacity()). */
-export const ENCUMBRANCE = { UNENCUMBERED: 0, BURDENED: 1, STRESSED: 2, STRAINED: 3, OVERTAXED: 4, OVERLOADED: 5 } as const;
+export const ENCUMBRANCE = {
+  UNENCUMBERED: 0,
+  BURDENED: 1,
+  STRESSED: 2,
+  STRAINED: 3,
+  OVERTAXED: 4,
+  OVERLOADED: 5,
+} as const;
 
 /** NLE's 13 condition bits (BL_MASK_* of NetHack 3.6). */
 export const COND = {

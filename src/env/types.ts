@@ -28,6 +28,8 @@ export interface StepInfo {
   episodeStep: number;
   /** The seed the current episode was reset with. */
   seed: number;
+  /** The engine error, when endReason is "crash". */
+  error?: string;
 }
 
 export interface StepResult {

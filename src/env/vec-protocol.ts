@@ -1,0 +1,72 @@
+/** Shared-memory layout between the VecEnv (main thread) and its workers. */
+import { allocBatchBuffers, type BatchBuffers } from "./batch.js";
+import type { NetHackEnvOptions } from "./nethack-env.js";
+
+export const CTRL_PER_WORKER = 4;
+export const CTRL_SEQ = 0; // main increments to issue a command
+export const CTRL_DONE = 1; // worker copies seq when the command is finished
+export const CTRL_CMD = 2;
+export const CTRL_READY = 3;
+export const CMD_RESET = 1;
+export const CMD_STEP = 2;
+export const CMD_CLOSE = 3;
+
+/** Per-env episode statistics written when an episode ends. */
+export const STAT = { RETURN: 0, LENGTH: 1, SCORE: 2, DEPTH: 3, REASON: 4, SEED: 5 } as const;
+export const NUM_STATS = 6;
+export const END_REASONS = [
+  "",
+  "death",
+  "quit",
+  "escaped",
+  "ascended",
+  "task_success",
+  "max_steps",
+  "crash",
+] as const;
+export const TEXT_LEN = 160;
+
+export interface SharedState {
+  ctrl: SharedArrayBuffer;
+  actions: SharedArrayBuffer;
+  rewards: SharedArrayBuffer;
+  terminated: SharedArrayBuffer;
+  truncated: SharedArrayBuffer;
+  stats: SharedArrayBuffer;
+  text: SharedArrayBuffer;
+  episodeCounters: SharedArrayBuffer;
+  obs: BatchBuffers;
+  finalObs: BatchBuffers;
+}
+
+export function allocShared(n: number, workers: number): SharedState {
+  return {
+    ctrl: new SharedArrayBuffer(4 * CTRL_PER_WORKER * workers),
+    actions: new SharedArrayBuffer(4 * n),
+    rewards: new SharedArrayBuffer(8 * n),
+    terminated: new SharedArrayBuffer(n),
+    truncated: new SharedArrayBuffer(n),
+    stats: new SharedArrayBuffer(8 * NUM_STATS * n),
+    text: new SharedArrayBuffer(TEXT_LEN * n),
+    episodeCounters: new SharedArrayBuffer(4 * n),
+    obs: allocBatchBuffers(n),
+    finalObs: allocBatchBuffers(n),
+  };
+}
+
+export interface WorkerInit {
+  workerIndex: number;
+  numEnvs: number;
+  /** Global indices of the envs this worker hosts. */
+  envIndices: number[];
+  envOptions: NetHackEnvOptions;
+  seedStart: number;
+  shared: SharedState;
+  wasmModule: unknown;
+  wasmVariant: "optimized" | "original";
+}
+
+/** Seed of env i's k-th episode: disjoint per env, deterministic, independent of thread scheduling. */
+export function episodeSeed(seedStart: number, numEnvs: number, envIndex: number, k: number): number {
+  return seedStart + k * numEnvs + envIndex;
+}
