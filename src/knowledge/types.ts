@@ -15,6 +15,12 @@ export interface HypergraphNode {
   expert?: ExpertName;
   /** Operators only: indices into the action set the operator is carried out by (23-action set unless stated). */
   actions?: number[];
+  /**
+   * Operators only: key codes of the commands that carry the operator out (e.g. 111 `o` open, 240 M-p pray).
+   * Lets an action set other than the 23-action one (NLE's full set) resolve the operator by key; operators of
+   * the 23-action set get their keys derived from `actions`, so this is needed only for full-set commands.
+   */
+  keys?: number[];
   doc?: string;
 }
 
