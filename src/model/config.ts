@@ -1,0 +1,66 @@
+/** Model configuration (zod schema with defaults). Defaults are sized to the update budget, see docs/model.md. */
+import { z } from "zod";
+import { ROUTING_MODES } from "./routing.js";
+
+const posInt = () => z.number().int().min(1);
+
+export const ModelConfigSchema = z
+  .object({
+    /** Seed of the parameter initialisation. */
+    seed: z.number().int().min(0).default(0),
+    numActions: posInt().default(23),
+    numExperts: posInt().default(4),
+    /** Expert names; default: the graph's expert list when it has numExperts entries, else expert0… */
+    expertNames: z.array(z.string()).optional(),
+    visual: z
+      .object({
+        cropSize: posInt()
+          .refine((v) => v % 2 === 1, "crop size must be odd")
+          .default(15),
+        glyphEmbedDim: posInt().default(4),
+        /** Buckets of the hashed fine glyph id (0 disables it). */
+        glyphHashBuckets: z.number().int().min(0).default(64),
+        cropHidden: posInt().default(128),
+        /** Width of h_vis (two Lin→ReLU→LN layers). */
+        hidden: posInt().default(128),
+      })
+      .strict()
+      .prefault({}),
+    gat: z
+      .object({
+        dim: posInt().default(32),
+        heads: posInt().default(4),
+        layers: posInt().max(6).default(2),
+        /** Width of h_logic. */
+        logicDim: posInt().default(64),
+      })
+      .strict()
+      .prefault({}),
+    router: z
+      .object({ hidden: z.array(posInt()).default([64, 32]) })
+      .strict()
+      .prefault({}),
+    experts: z
+      .object({ hidden: z.array(posInt()).min(1).default([64, 64]) })
+      .strict()
+      .prefault({}),
+    critic: z
+      .object({ hidden: z.array(posInt()).default([128, 64]) })
+      .strict()
+      .prefault({}),
+    routing: z
+      .object({
+        mode: z
+          .enum(ROUTING_MODES as unknown as ["softmax", "sparsemax", "entmax15", "top2"])
+          .default("softmax"),
+        tau: z.number().positive().default(1),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type ModelConfig = z.output<typeof ModelConfigSchema>;
+export type ModelConfigInput = z.input<typeof ModelConfigSchema>;
+
+export const DEFAULT_MODEL_CONFIG: ModelConfig = ModelConfigSchema.parse({});

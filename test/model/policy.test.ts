@@ -1,0 +1,285 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../../src/model/backend.js";
+import { createPolicy, loadPolicy } from "../../src/model/policy.js";
+import type { Policy, PolicyBatch } from "../../src/model/policy.js";
+import { ppoLoss } from "../../src/model/bench.js";
+import { sliceBatch, syntheticBatch, syntheticGraph, syntheticMasks } from "../../src/model/synth.js";
+import { FileFormatError, InvalidArgumentError } from "../../src/util/errors.js";
+import { Rng } from "../../src/util/rng.js";
+import { close, finiteDiff, maxAbsDiff, smallConfig, tinyGraph } from "./helpers.js";
+
+const graph = tinyGraph();
+const C = graph.conditionNodes.length;
+const A = 5;
+
+function batchOf(B: number, seed: number): PolicyBatch {
+  const masks = syntheticMasks({
+    count: B,
+    distinct: Math.max(1, B - 2),
+    conditions: C,
+    minBits: 2,
+    maxBits: 5,
+    seed,
+  });
+  return syntheticBatch(B, masks, C, seed, 3);
+}
+
+describe("policy", () => {
+  let policy: Policy;
+  const dir = mkdtempSync(join(tmpdir(), "tedg-model-"));
+  before(async () => {
+    await initBackend("wasm");
+    policy = createPolicy(smallConfig, graph);
+  });
+  after(() => {
+    policy.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the mask-dedup batch path equals running each sample alone", () => {
+    const b = batchOf(12, 1);
+    // Duplicate some masks so dedup actually merges rows.
+    b.masks.set(b.masks.subarray(0, C), 5 * C);
+    b.masks.set(b.masks.subarray(C, 2 * C), 9 * C);
+    const acts = Int32Array.from({ length: 12 }, (_, i) => i % A);
+    const whole = tf.tidy(() => {
+      const ev = policy.evaluate(b, acts);
+      return [ev.hLogic, ev.operatorScores, ev.logits, ev.value].map((t) => Array.from(t.dataSync()));
+    });
+    for (let i = 0; i < 12; i++) {
+      const one = tf.tidy(() => {
+        const ev = policy.evaluate(sliceBatch(b, [i], C), acts.subarray(i, i + 1));
+        return [ev.hLogic, ev.operatorScores, ev.logits, ev.value].map((t) => Array.from(t.dataSync()));
+      });
+      one.forEach((part, j) => {
+        const w = part.length;
+        assert.ok(maxAbsDiff(part, whole[j].slice(i * w, (i + 1) * w)) < 1e-5, `sample ${i} output ${j}`);
+      });
+    }
+  });
+
+  it("different masks give different h_logic and operator scores", () => {
+    const b = batchOf(2, 2);
+    b.masks.fill(0);
+    b.masks.set([1, 1, 0, 0, 1], 0);
+    b.masks.set([0, 0, 1, 1, 0, 0, 1], C);
+    const [h, o] = tf.tidy(() => {
+      const ev = policy.evaluate(b);
+      return [Array.from(ev.hLogic.dataSync()), Array.from(ev.operatorScores.dataSync())];
+    });
+    const d = h.length / 2;
+    assert.ok(maxAbsDiff(h.slice(0, d), h.slice(d)) > 1e-2, "h_logic identical for different masks");
+    const p = o.length / 2;
+    assert.ok(maxAbsDiff(o.slice(0, p), o.slice(p)) > 1e-3, "operator scores identical for different masks");
+  });
+
+  it("GAT parameters get non-zero gradients from a PPO-style loss", () => {
+    const b = batchOf(16, 3);
+    const rng = new Rng(1);
+    const first = policy.act(b, { rng });
+    const adv = Float32Array.from({ length: 16 }, () => rng.normal());
+    const ret = Float32Array.from({ length: 16 }, () => rng.normal());
+    const names = [...policy.getWeights().keys()];
+    const vars = policy.trainableVariables();
+    const { grads } = tf.variableGrads(() => ppoLoss(policy, b, first.action, first.logProb, adv, ret), vars);
+    // Everything in the GAT feeds h_logic except the operator-score head (used by auxiliary losses only).
+    const gatNames = names.filter((n) => n.startsWith("gat.") && !n.startsWith("gat.opHead"));
+    assert.ok(gatNames.length > 10);
+    const byName = new Map(names.map((n, i) => [n, vars[i].name]));
+    for (const n of gatNames) {
+      const g = grads[byName.get(n)!];
+      assert.ok(g, `no gradient for ${n}`);
+      const norm = tf.tidy(() => tf.sum(tf.abs(g)).dataSync()[0]);
+      assert.ok(norm > 0, `zero gradient for ${n}`);
+    }
+    Object.values(grads).forEach((g) => g.dispose());
+  });
+
+  it("full-policy gradients match finite differences (GAT, visual, router, experts, critic)", async () => {
+    await initBackend("cpu");
+    try {
+      const p = createPolicy({ ...smallConfig, routing: { mode: "sparsemax", tau: 2 } }, graph);
+      const b = batchOf(6, 4);
+      const acts = Int32Array.from({ length: 6 }, (_, i) => (i * 2) % A);
+      const wts = Float32Array.from({ length: 6 }, (_, i) => Math.cos(i));
+      const lossT = () => {
+        const ev = p.evaluate(b, acts);
+        return tf.addN([
+          tf.sum(tf.mul(ev.logProb!, tf.tensor1d(wts))),
+          tf.mul(0.3, tf.sum(tf.square(ev.value))),
+          tf.mul(0.1, tf.sum(ev.entropy)),
+          tf.mul(0.05, tf.sum(tf.square(ev.operatorScores))),
+        ]) as tf.Scalar;
+      };
+      const vars = p.trainableVariables();
+      const names = [...p.getWeights().keys()];
+      const { grads } = tf.variableGrads(lossT, vars);
+      const check = [
+        "gat.idEmb",
+        "gat.l0.w",
+        "gat.l0.aSrc",
+        "gat.l1.aDst",
+        "gat.l1.rel",
+        "gat.pool.q",
+        "gat.read1.w",
+        "gat.opHead.w",
+        "vis.classEmb",
+        "vis.crop.w",
+        "router.out.w",
+        "experts.l1.w",
+        "experts.out.w",
+        "critic.l0.w",
+      ];
+      let checked = 0;
+      for (const n of check) {
+        const i = names.indexOf(n);
+        assert.ok(i >= 0, n);
+        const v = vars[i];
+        const g = grads[v.name].dataSync();
+        // Largest-gradient elements: well above float32 noise.
+        const order = Array.from(g.keys())
+          .sort((a, c) => Math.abs(g[c]) - Math.abs(g[a]))
+          .slice(0, 2);
+        for (const e of order) {
+          const fd = finiteDiff(v, e, 2e-3, () => tf.tidy(() => lossT().dataSync()[0]));
+          assert.ok(close(fd, g[e], 5e-2, 2e-3), `${n}[${e}]: finite difference ${fd} vs autodiff ${g[e]}`);
+          checked++;
+        }
+      }
+      assert.ok(checked >= 20);
+      Object.values(grads).forEach((g) => g.dispose());
+      p.dispose();
+    } finally {
+      await initBackend("wasm");
+    }
+  });
+
+  it("same seed ⇒ same initial weights and same sampled actions; greedy picks the argmax", () => {
+    const p2 = createPolicy(smallConfig, graph);
+    const w1 = policy.getWeights();
+    const w2 = p2.getWeights();
+    for (const [n, w] of w1) assert.deepEqual(Array.from(w.values), Array.from(w2.get(n)!.values), n);
+    const b = batchOf(8, 5);
+    const a1 = policy.act(b, { rng: new Rng(9) });
+    const a2 = p2.act(b, { rng: new Rng(9) });
+    assert.deepEqual(Array.from(a1.action), Array.from(a2.action));
+    assert.deepEqual(Array.from(a1.logProb), Array.from(a2.logProb));
+    const lp = tf.tidy(() => Array.from(policy.evaluate(b, a1.action).logProb!.dataSync()));
+    assert.ok(maxAbsDiff(lp, a1.logProb) < 1e-5, "act logProb must equal evaluate logProb");
+    const g = policy.act(b, { rng: new Rng(1), greedy: true });
+    const logits = tf.tidy(() => Array.from(policy.evaluate(b).logits.dataSync()));
+    for (let i = 0; i < 8; i++) {
+      const row = logits.slice(i * A, (i + 1) * A);
+      assert.equal(g.action[i], row.indexOf(Math.max(...row)));
+    }
+    assert.equal(a1.alpha.length, 8 * 4);
+    assert.equal(a1.operatorScores.length, 8 * graph.operatorNodes.length);
+    const other = createPolicy({ ...smallConfig, seed: 8 }, graph);
+    assert.notDeepEqual(
+      Array.from(other.getWeights().get("gat.l0.w")!.values),
+      Array.from(w1.get("gat.l0.w")!.values),
+    );
+    other.dispose();
+    p2.dispose();
+  });
+
+  it("respects the action mask", () => {
+    const b = batchOf(6, 6);
+    b.actionMask = new Uint8Array(6 * A);
+    for (let i = 0; i < 6; i++) b.actionMask[i * A + (i % A)] = 1;
+    b.actionMask[A + 3] = 1;
+    const r = policy.act(b, { rng: new Rng(3) });
+    for (let i = 0; i < 6; i++) assert.equal(b.actionMask[i * A + r.action[i]], 1);
+    assert.equal(r.logProb[0], 0);
+    b.actionMask.fill(0, 0, A);
+    assert.throws(() => policy.act(b, { rng: new Rng(3) }), InvalidArgumentError);
+  });
+
+  it("rejects malformed batches with a message naming the field", () => {
+    const b = batchOf(2, 7);
+    assert.throws(() => policy.evaluate({ ...b, masks: new Uint8Array(3) }), /batch\.masks length/);
+    assert.throws(
+      () => policy.evaluate({ ...b, crop: new Int32Array(b.crop.length).fill(99999) }),
+      /glyph id/,
+    );
+    assert.throws(() => policy.evaluate(b, new Int32Array([0, 9])), /action/);
+    assert.throws(() => createPolicy({ gat: { dim: 0 } }, graph), /gat\.dim/);
+    assert.throws(() => (policy.routing = { mode: "sparsemax", tau: -1 }), InvalidArgumentError);
+    policy.routing = { mode: "entmax15", tau: 0.5 };
+    assert.deepEqual(policy.routing, { mode: "entmax15", tau: 0.5 });
+    policy.routing = { mode: "softmax", tau: 1 };
+  });
+
+  it("save/load round-trips; mismatched shapes and graphs fail with a clear message", () => {
+    const b = batchOf(4, 8);
+    const before = tf.tidy(() => Array.from(policy.evaluate(b).logits.dataSync()));
+    const saved = join(dir, "p1");
+    policy.save(saved);
+    const p2 = loadPolicy(saved, graph);
+    const after = tf.tidy(() => Array.from(p2.evaluate(b).logits.dataSync()));
+    assert.deepEqual(after, before);
+    p2.dispose();
+    // Change one weight, load back into the original.
+    const p3 = createPolicy({ ...smallConfig, seed: 99 }, graph);
+    p3.load(saved);
+    assert.deepEqual(
+      tf.tidy(() => Array.from(p3.evaluate(b).logits.dataSync())),
+      before,
+    );
+    // Mismatched shape: a policy with a wider GAT.
+    const wide = createPolicy({ ...smallConfig, gat: { ...smallConfig.gat, dim: 12 } }, graph);
+    assert.throws(
+      () => wide.load(saved),
+      (e: Error) =>
+        e instanceof FileFormatError &&
+        /gat\.typeEmb/.test(e.message) &&
+        /\[3,8\]/.test(e.message) &&
+        /\[3,12\]/.test(e.message),
+    );
+    wide.dispose();
+    // setWeights names the tensor and both shapes too.
+    const w = policy.getWeights();
+    w.set("critic.l0.w", { shape: [1, 2], values: new Float32Array(2) });
+    assert.throws(
+      () => p3.setWeights(w),
+      (e: Error) => /critic\.l0\.w/.test(e.message) && /\[1,2\]/.test(e.message),
+    );
+    p3.dispose();
+    // Different graph.
+    const g2 = syntheticGraph({ conditions: 10, operators: 6, effects: 4, edges: 30, seed: 6 });
+    assert.throws(() => loadPolicy(saved, g2), /different hypergraph/);
+    // Corrupt json.
+    writeFileSync(
+      join(saved, "model.json"),
+      readFileSync(join(saved, "model.json"), "utf8").replace("tedg-policy-weights", "other"),
+    );
+    assert.throws(() => loadPolicy(saved, graph), FileFormatError);
+  });
+
+  it("tensor count stays flat over 1,000 forward/backward/Adam steps", () => {
+    const b = batchOf(4, 9);
+    const acts = new Int32Array([0, 1, 2, 3]);
+    const opt = tf.train.adam(1e-3);
+    const vars = policy.trainableVariables();
+    const step = () => {
+      const l = opt.minimize(
+        () => tf.neg(tf.mean(policy.evaluate(b, acts).logProb!)) as tf.Scalar,
+        true,
+        vars,
+      );
+      l?.dispose();
+    };
+    for (let i = 0; i < 5; i++) step();
+    const n0 = tf.memory().numTensors;
+    for (let i = 0; i < 1000; i++) step();
+    const r = policy.act(b, { rng: new Rng(1) });
+    assert.equal(r.action.length, 4);
+    assert.equal(tf.memory().numTensors, n0);
+    opt.dispose();
+  });
+});
