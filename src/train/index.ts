@@ -1,0 +1,122 @@
+/** Public face of the training layer. */
+export { ensureGradients } from "./gradients.js";
+export {
+  configSchema,
+  phaseSchema,
+  ppoSchema,
+  rewardSchema,
+  ROUTING_MODES,
+  ABLATIONS,
+  TASK_NAMES,
+  type TrainConfig,
+  type PhaseConfig,
+  type PpoConfig,
+  type RewardConfig,
+  type RoutingMode,
+  type Ablation,
+} from "./config-schema.js";
+export { ConfigError, type ConfigIssue } from "./config-errors.js";
+export {
+  loadConfigFile,
+  readConfigFile,
+  resolveConfig,
+  parseConfig,
+  defaultConfig,
+  formatConfig,
+  parseSetFlag,
+  mergeRaw,
+  type ResolveOptions,
+  type ConfigFlags,
+  type RawConfig,
+} from "./config.js";
+export { PRESETS, applyAblation, defaultPhases, type PresetName } from "./presets.js";
+export { phaseAt, LrSchedule, type PhaseState, type LrScheduleState } from "./phases.js";
+export { computeGae, type GaeInput, type GaeResult } from "./gae.js";
+export { RewardScaler, type RewardScalerOptions, type RewardScalerState } from "./reward-scaler.js";
+export {
+  LOG_EPS,
+  stopGradient,
+  routingEntropy,
+  loadBalance,
+  expertCosines,
+  expertDiversity,
+  semanticOrthogonality,
+  operatorExpertMatrix,
+  alignmentLoss,
+  temporalConsistency,
+  expertOverlap,
+  ppoLosses,
+  auxWeights,
+  totalLoss,
+  type StepPairs,
+  type PpoLossInput,
+  type PpoLossTerms,
+  type AuxTerms,
+  type AuxName,
+  type LossTerms,
+  type LossCoefficients,
+  type TotalLoss,
+} from "./losses.js";
+export {
+  MetricsWriter,
+  readMetrics,
+  trimMetricsForResume,
+  routingEntropyPerStep,
+  alphaEntropyOfMeanOriginal,
+  meanAlpha,
+  dominantShare,
+  explainedVariance,
+  routingStats,
+  type MetricsRecord,
+  type EpisodeRecord,
+  type UpdateRecord,
+  type RoutingStats,
+} from "./metrics.js";
+export {
+  TrainingLog,
+  formatEpisodeLine,
+  formatUpdateLine,
+  formatPhaseBanner,
+  type EpisodeLine,
+  type UpdateLine,
+  type TrainingLogOptions,
+} from "./log.js";
+export {
+  writeTensorBlobs,
+  readTensorBlobs,
+  blobsFromVariables,
+  assignVariablesFromBlobs,
+  type TensorBlob,
+  type TensorBlobs,
+} from "./tensor-io.js";
+export {
+  saveOptimizerState,
+  loadOptimizerState,
+  setLearningRate,
+  getLearningRate,
+} from "./optimizer-state.js";
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  readCheckpointState,
+  type Checkpoint,
+  type CheckpointState,
+  type CheckpointStateInput,
+} from "./checkpoint.js";
+export { RunFolder, type RunFolderOptions, type CheckpointRef } from "./run-folder.js";
+export {
+  NanGuard,
+  TrainingDivergedError,
+  allFinite,
+  type GuardSnapshot,
+  type NanGuardOptions,
+} from "./nan-guard.js";
+export {
+  ppoUpdate,
+  type TrainablePolicy,
+  type PolicyEvaluation,
+  type PpoBatch,
+  type PpoUpdateArgs,
+  type PpoUpdateConfig,
+  type PpoUpdateMetrics,
+} from "./ppo-update.js";

@@ -1,0 +1,116 @@
+/**
+ * The curriculum as a function of the absolute episode index, and the learning-rate schedule that
+ * multiplies the phase learning rate. The phase lr is the lr actually used (fixes B9: the original's
+ * LambdaLR overwrote it after every Adam step), and the schedule's state is checkpointed.
+ */
+import { InvalidArgumentError } from "../util/index.js";
+import type { RoutingMode, TrainConfig } from "./config-schema.js";
+
+/** Everything the trainer needs from the curriculum for one episode (or one update). */
+export interface PhaseState {
+  name: string;
+  index: number;
+  routing: RoutingMode;
+  /** First episode of the phase (inclusive) and its end (exclusive; the run's `episodes` for the last phase). */
+  start: number;
+  end: number;
+  /** (episode − start) / (end − start), clamped to [0, 1]; drives the linear anneals. */
+  progress: number;
+  tau: number;
+  lr: number;
+  entropyCoef: number;
+  routingEntropyCoef: number;
+  routingEntropySign: -1 | 1;
+  loadBalanceCoef: number;
+  diversityCoef: number;
+  alignmentCoef: number;
+  alignmentTemperature: number;
+  semanticCoef: number;
+  temporalCoef: number;
+  overlapCoef: number;
+}
+
+const lerp = (a: number, b: number, t: number) => a + (b - a) * t;
+
+export function phaseAt(config: Pick<TrainConfig, "phases" | "episodes">, episode: number): PhaseState {
+  if (!Number.isInteger(episode) || episode < 0) {
+    throw new InvalidArgumentError("episode index", episode, "an integer ≥ 0");
+  }
+  const phases = config.phases;
+  let index = phases.findIndex((p) => p.until !== null && episode < p.until);
+  if (index < 0) index = phases.length - 1;
+  const p = phases[index];
+  const start = index === 0 ? 0 : (phases[index - 1].until ?? 0);
+  // The open-ended last phase anneals over the rest of the run (as the original's progress = (ep − 1000)/2000).
+  const end = p.until ?? Math.max(config.episodes, start + 1);
+  const progress = Math.min(1, Math.max(0, (episode - start) / (end - start)));
+  return {
+    name: p.name,
+    index,
+    routing: p.routing,
+    start,
+    end,
+    progress,
+    tau: lerp(p.tau.start, p.tau.end, progress),
+    lr: p.lr,
+    entropyCoef: p.entropyCoef,
+    routingEntropyCoef: lerp(p.routingEntropyCoef.start, p.routingEntropyCoef.end, progress),
+    routingEntropySign: p.routingEntropySign,
+    loadBalanceCoef: p.loadBalanceCoef,
+    diversityCoef: p.diversityCoef,
+    alignmentCoef: p.alignmentCoef,
+    alignmentTemperature: p.alignmentTemperature,
+    semanticCoef: p.semanticCoef,
+    temporalCoef: p.temporalCoef,
+    overlapCoef: p.overlapCoef,
+  };
+}
+
+export interface LrScheduleState {
+  /** PPO updates done so far in the whole run (across resumes). */
+  updates: number;
+}
+
+/**
+ * Multiplier on the phase learning rate: an optional linear warmup over the first `warmupUpdates` updates
+ * of the run ((u + 1) / W for update u < W, then 1). Stepped once per PPO update.
+ */
+export class LrSchedule {
+  private updates = 0;
+
+  constructor(readonly warmupUpdates = 0) {
+    if (!Number.isInteger(warmupUpdates) || warmupUpdates < 0) {
+      throw new InvalidArgumentError("lr warmup updates", warmupUpdates, "an integer ≥ 0");
+    }
+  }
+
+  factor(): number {
+    return this.warmupUpdates > 0 && this.updates < this.warmupUpdates
+      ? (this.updates + 1) / this.warmupUpdates
+      : 1;
+  }
+
+  /** The learning rate of the next update in `phase`. */
+  lr(phase: Pick<PhaseState, "lr">): number {
+    return phase.lr * this.factor();
+  }
+
+  step(): void {
+    this.updates++;
+  }
+
+  get updateCount(): number {
+    return this.updates;
+  }
+
+  getState(): LrScheduleState {
+    return { updates: this.updates };
+  }
+
+  setState(state: LrScheduleState): void {
+    if (!Number.isInteger(state?.updates) || state.updates < 0) {
+      throw new InvalidArgumentError("lr schedule state", state, "{ updates: integer ≥ 0 }");
+    }
+    this.updates = state.updates;
+  }
+}

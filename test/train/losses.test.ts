@@ -1,0 +1,235 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  alignmentLoss,
+  defaultConfig,
+  expertDiversity,
+  expertOverlap,
+  loadBalance,
+  operatorExpertMatrix,
+  phaseAt,
+  ppoLosses,
+  routingEntropy,
+  semanticOrthogonality,
+  stopGradient,
+  temporalConsistency,
+  totalLoss,
+} from "../../src/train/index.js";
+import { close, closeAll } from "./helpers.js";
+import { scalar, tf } from "./tf-helpers.js";
+
+const SQ = Math.SQRT1_2; // cos between [1,0] and [1,1]
+
+describe("routing losses", () => {
+  it("routing entropy: mean of per-step H(α)", () => {
+    // H([0.5, 0.5]) = ln 2; H([1, 0]) = −ln(1 + 1e-8) ≈ 0 → mean ln2 / 2
+    const a = tf.tensor2d([
+      [0.5, 0.5],
+      [1, 0],
+    ]);
+    close(scalar(routingEntropy(a)), Math.log(2) / 2, 1e-6);
+    a.dispose();
+  });
+
+  it("load balance: (1/K) Σ (ᾱ_k − 1/K)²", () => {
+    // ᾱ = [0.4, 0.2, 0.4]; deviations from 1/3: 1/15, −2/15, 1/15 → (1 + 4 + 1)/225 / 3 = 2/225
+    const a = tf.tensor2d([
+      [0.7, 0.2, 0.1],
+      [0.1, 0.2, 0.7],
+    ]);
+    close(scalar(loadBalance(a)), 2 / 225, 1e-6);
+    a.dispose();
+  });
+
+  it("temporal consistency over the given consecutive pairs only", () => {
+    const a = tf.tensor2d([
+      [1, 0],
+      [0.5, 0.5],
+      [0, 1],
+    ]);
+    // (0→1): Σ(Δ²)/K = (0.25 + 0.25)/2 = 0.25; (1→2): 0.25 → mean 0.25
+    close(
+      scalar(temporalConsistency(a, { prev: Int32Array.of(0, 1), next: Int32Array.of(1, 2) })),
+      0.25,
+      1e-6,
+    );
+    // (0→2): (1 + 1)/2 = 1
+    close(scalar(temporalConsistency(a, { prev: Int32Array.of(0), next: Int32Array.of(2) })), 1, 1e-6);
+    assert.equal(scalar(temporalConsistency(a, { prev: new Int32Array(0), next: new Int32Array(0) })), 0);
+    assert.throws(
+      () => temporalConsistency(a, { prev: Int32Array.of(0), next: Int32Array.of(3) }),
+      /pair index/,
+    );
+    // gradient flows to α without gather
+    const g = tf.grad((x: tf.Tensor) =>
+      temporalConsistency(x as tf.Tensor2D, { prev: Int32Array.of(0), next: Int32Array.of(2) }),
+    )(a);
+    // d/dα of mean_k(Δ_k²) = 2Δ/K: Δ = [−1, 1] → next row [−1, 1], prev row [1, −1]
+    closeAll(g.dataSync(), [1, -1, 0, 0, -1, 1], 1e-6);
+    tf.dispose([a, g]);
+  });
+});
+
+describe("expert similarity losses", () => {
+  // One sample, K = 3 experts over A = 2 actions: e1 = [1,0], e2 = [0,1], e3 = [1,1]
+  // |cos|: (1,2) = 0, (1,3) = (2,3) = 1/√2
+  const e = () =>
+    tf.tensor3d([
+      [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+    ]);
+
+  it("diversity: mean over pairs i<j of |cos|", () => {
+    const t = e();
+    close(scalar(expertDiversity(t)), (0 + SQ + SQ) / 3, 1e-6);
+    t.dispose();
+    // anti-parallel experts count as similar (B27): the original's signed cosine would give −1
+    const anti = tf.tensor3d([
+      [
+        [1, 0],
+        [-1, 0],
+      ],
+    ]);
+    close(scalar(expertDiversity(anti)), 1, 1e-6);
+    anti.dispose();
+  });
+
+  it("semantic orthogonality: over ordered pairs i≠j, divided by B·K·(K−1)", () => {
+    // two samples: the one above and one with identical experts (all |cos| = 1)
+    const t = tf.tensor3d([
+      [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      [
+        [2, 0],
+        [1, 0],
+        [3, 0],
+      ],
+    ]);
+    const expected = (2 * (0 + SQ + SQ) + 6 * 1) / (2 * 3 * 2);
+    close(scalar(semanticOrthogonality(t)), expected, 1e-6);
+    t.dispose();
+  });
+
+  it("overlap: mean_b Σ_{i<j} α_i α_j |cos_ij|, each pair once", () => {
+    const t = e();
+    const a = tf.tensor2d([[0.5, 0.3, 0.2]]);
+    // 0.5·0.3·0 + 0.5·0.2·(1/√2) + 0.3·0.2·(1/√2) = 0.16/√2
+    close(scalar(expertOverlap(a, t)), 0.16 * SQ, 1e-6);
+    tf.dispose([t, a]);
+  });
+});
+
+describe("hypergraph–router alignment", () => {
+  it("operator → expert matrix averages each expert's operators", () => {
+    const m = operatorExpertMatrix([0, 0, 1], 2);
+    closeAll(m.dataSync(), [0.5, 0, 0.5, 0, 0, 1]);
+    m.dispose();
+    assert.throws(() => operatorExpertMatrix([0, 2], 2), /operatorExpert\[1\]/);
+  });
+
+  it("KL(p ‖ α) with p = softmax(scores·M / T), α used directly, no gradient into the scores", () => {
+    const m = operatorExpertMatrix([0, 0, 1], 2);
+    const scores = tf.tensor2d([[2, 4, 1]]); // E = [3, 1]
+    const alpha = tf.tensor2d([[0.6, 0.4]]);
+    for (const T of [1, 2]) {
+      const z = [3 / T, 1 / T];
+      const p0 = 1 / (1 + Math.exp(z[1] - z[0]));
+      const p = [p0, 1 - p0];
+      const kl = p[0] * Math.log(p[0] / 0.6) + p[1] * Math.log(p[1] / 0.4);
+      close(scalar(alignmentLoss(scores, m, alpha, T)), kl, 1e-5, `T=${T}`);
+    }
+    const [gs, ga] = tf.grads((s: tf.Tensor, a: tf.Tensor) =>
+      alignmentLoss(s as tf.Tensor2D, m, a as tf.Tensor2D, 1),
+    )([scores, alpha]);
+    closeAll(gs.dataSync(), [0, 0, 0], 0, "no gradient into operator scores");
+    const p0 = 1 / (1 + Math.exp(-2));
+    closeAll(ga.dataSync(), [-p0 / 0.6, -(1 - p0) / 0.4], 1e-5, "dKL/dα = −p/α");
+    tf.dispose([m, scores, alpha, gs, ga]);
+  });
+
+  it("stopGradient is the identity forward and zero backward", () => {
+    const x = tf.tensor1d([1, 2]);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(stopGradient(v), v)))(x);
+    closeAll(g.dataSync(), [1, 2]); // d/dx of sg(x)·x = sg(x)
+    tf.dispose([x, g]);
+  });
+});
+
+describe("PPO losses", () => {
+  const base = () => ({
+    logProb: tf.tensor1d([Math.log(0.6), Math.log(0.4)]),
+    oldLogProb: tf.tensor1d([Math.log(0.5), Math.log(0.5)]),
+    advantages: tf.tensor1d([1, 1]),
+    entropy: tf.tensor1d([0.5, 1.5]),
+    value: tf.tensor1d([1, 2]),
+    oldValue: tf.tensor1d([2, 2]),
+    returns: tf.tensor1d([0, 2]),
+    clip: 0.1,
+  });
+
+  it("clipped surrogate, value loss, entropy, approx KL, clip fraction (hand-computed)", () => {
+    const x = base();
+    const t = ppoLosses({ ...x, valueClip: null });
+    // ρ = [1.2, 0.8]; min(ρA, clip(ρ, 0.9, 1.1)A) = [1.1, 0.8] → −0.95
+    close(scalar(t.policyLoss), -0.95, 1e-6);
+    // 0.5·mean([(1−0)², (2−2)²]) = 0.25
+    close(scalar(t.valueLoss), 0.25, 1e-6);
+    close(scalar(t.entropy), 1, 1e-6);
+    // mean((ρ−1) − ln ρ) = ((0.2 − ln 1.2) + (−0.2 − ln 0.8)) / 2
+    close(scalar(t.approxKl), (0.2 - Math.log(1.2) + (-0.2 - Math.log(0.8))) / 2, 1e-5);
+    close(scalar(t.clipFraction), 1, 1e-6);
+    tf.dispose(Object.values(x).filter((v) => v instanceof tf.Tensor) as tf.Tensor[]);
+  });
+
+  it("value clipping takes the larger error", () => {
+    const x = base();
+    // V_clip = 2 + clip(1 − 2, ±0.5) = 1.5 → max(1, 2.25) = 2.25 for sample 0 → 0.5·mean([2.25, 0])
+    close(scalar(ppoLosses({ ...x, valueClip: 0.5 }).valueLoss), 0.5625, 1e-6);
+    tf.dispose(Object.values(x).filter((v) => v instanceof tf.Tensor) as tf.Tensor[]);
+  });
+
+  it("totalLoss combines the terms with the phase coefficients and signs", () => {
+    const s = (v: number) => tf.scalar(v);
+    const terms = {
+      policyLoss: s(1),
+      valueLoss: s(2),
+      entropy: s(3),
+      routingEntropy: s(4),
+      loadBalance: s(5),
+      diversity: s(6),
+      alignment: s(7),
+      semantic: s(8),
+      temporal: s(9),
+      overlap: s(10),
+    };
+    const cfg = defaultConfig();
+    // Transition at its start: c_αH = 0.1, sign −1
+    const tr = phaseAt(cfg, 1000);
+    const want =
+      1 + 0.5 * 2 - 0.02 * 3 - 0.1 * 4 + 0.01 * 5 + 0.01 * 6 + 0.1 * 7 + 0.05 * 8 + 0.01 * 9 + 0.03 * 10;
+    const { total, weighted } = totalLoss(terms, tr, 0.5);
+    close(scalar(total), want, 1e-6);
+    close(scalar(weighted.routingEntropy), -0.4, 1e-6);
+    close(scalar(weighted.entropy), -0.06, 1e-6);
+    // Fine-tune: sign +1 → the routing entropy is minimised
+    const ft = totalLoss(terms, phaseAt(cfg, 3000), 0.5);
+    close(scalar(ft.weighted.routingEntropy), 0.05 * 4, 1e-6);
+    // absent terms are left out
+    const few = totalLoss({ policyLoss: s(1), valueLoss: s(2), entropy: s(3) }, tr, 1);
+    assert.deepEqual(Object.keys(few.weighted).sort(), ["entropy", "policy", "value"]);
+    close(scalar(few.total), 1 + 2 - 0.06, 1e-6);
+    tf.dispose([
+      ...Object.values(terms),
+      ...Object.values(weighted),
+      ...Object.values(ft.weighted),
+      ft.total,
+    ]);
+    tf.dispose(Object.values(few.weighted));
+  });
+});
