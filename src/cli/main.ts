@@ -1,0 +1,103 @@
+/** The `tedg` command line. */
+import { Command, InvalidArgumentError as CommanderArgError } from "commander";
+import { readFileSync } from "node:fs";
+import { TedgError } from "../util/errors.js";
+import { buildAssets } from "../nethack/assets.js";
+import { benchEnv } from "./commands/env-bench.js";
+import { play, watch } from "./commands/play.js";
+import { loadRecording, replayRecording, makeEnv, keyName } from "../env/index.js";
+
+function int(name: string, min = 0) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min)
+      throw new CommanderArgError(`${name} must be an integer ≥ ${min}, got "${v}"`);
+    return n;
+  };
+}
+
+const program = new Command();
+program.name("tedg").description("Hypergraph-guided mixture-of-experts RL for NetHack").showHelpAfterError();
+
+const engine = program.command("engine").description("the NetHack engine (patched glue + optimised wasm)");
+engine
+  .command("build")
+  .description("build (or verify) the optimised engine in the cache")
+  .option("--force", "rebuild even if the cache verifies")
+  .action((o: { force?: boolean }) => {
+    const dir = buildAssets({ force: o.force, log: (m) => console.error(`tedg engine: ${m}`) });
+    console.error(`tedg engine: ready in ${dir}`);
+  });
+
+program
+  .command("play")
+  .description("play NetHack yourself in the terminal through the environment")
+  .option("--seed <n>", "episode seed", int("seed"), 0)
+  .option("--character <spec>", "role-race-align-gender", "mon-hum-neu-mal")
+  .action(async (o: { seed: number; character: string }) => play(o));
+
+program
+  .command("watch")
+  .description("watch a random agent play")
+  .option("--seed <n>", "episode seed", int("seed"), 0)
+  .option("--steps <n>", "maximum steps", int("steps", 1), 500)
+  .option("--delay <ms>", "delay between frames", int("delay"), 50)
+  .action(async (o: { seed: number; steps: number; delay: number }) =>
+    watch({ seed: o.seed, steps: o.steps, delayMs: o.delay }),
+  );
+
+program
+  .command("replay")
+  .description("replay a recorded episode in the terminal, verifying it bit-exactly")
+  .argument("<file>", "episode recording (JSON)")
+  .option("--delay <ms>", "delay between frames", int("delay"), 80)
+  .action(async (file: string, o: { delay: number }) => {
+    const rec = loadRecording(file);
+    const env = makeEnv({
+      ...rec.env,
+      maxEpisodeSteps: Math.max(rec.actions.length + 1, rec.env.maxEpisodeSteps ?? 0),
+    });
+    const frames: string[] = [];
+    replayRecording(env, rec, (k) =>
+      frames.push(
+        env.render() +
+          `\nstep ${k}/${rec.actions.length}` +
+          (k > 0 ? ` action ${rec.actions[k - 1]} (${keyName(env.actionKeys[rec.actions[k - 1]])})` : ""),
+      ),
+    );
+    for (const f of frames) {
+      process.stdout.write((process.stdout.isTTY ? "\x1b[H\x1b[2J" : "") + f + "\n");
+      if (process.stdout.isTTY && o.delay) await new Promise((r) => setTimeout(r, o.delay));
+    }
+    console.log(`replayed ${rec.actions.length} steps of seed ${rec.seed}: every observation digest matched`);
+  });
+
+const bench = program.command("bench").description("benchmarks (print JSON)");
+bench
+  .command("env")
+  .description("random agent on the Score task, full observations, resets included")
+  .option("--seconds <n>", "duration", int("seconds", 1), 10)
+  .option("--envs <n>", "number of envs", int("envs", 1))
+  .option("--workers <n>", "worker threads (default: cores)", int("workers", 1))
+  .option("--json", "print JSON only")
+  .action((o: { seconds: number; envs?: number; workers?: number; json?: boolean }) => {
+    const r = benchEnv(o);
+    console.log(o.json ? JSON.stringify(r) : JSON.stringify(r, null, 2));
+  });
+
+program.command("version").action(() => {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  console.log(pkg.version);
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof TedgError) {
+    console.error(`tedg: ${e.message}`);
+    process.exit(2);
+  }
+  throw e;
+}
