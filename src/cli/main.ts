@@ -5,6 +5,7 @@ import { TedgError } from "../util/errors.js";
 import { buildAssets } from "../nethack/assets.js";
 import { benchEnv } from "./commands/env-bench.js";
 import { play, watch } from "./commands/play.js";
+import { registerGraphCommands } from "./commands/graph.js";
 import { loadRecording, replayRecording, makeEnv, keyName } from "../env/index.js";
 
 function int(name: string, min = 0) {
@@ -84,6 +85,8 @@ bench
     const r = benchEnv(o);
     console.log(o.json ? JSON.stringify(r) : JSON.stringify(r, null, 2));
   });
+
+registerGraphCommands(program, int);
 
 program.command("version").action(() => {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
