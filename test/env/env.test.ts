@@ -22,7 +22,6 @@ const runChild = (seed: number, steps: number) =>
     }),
   ) as string[];
 
-void InvalidStateOrArg;
 
 test("same seed gives the same 500-step episode in two separate processes; different seeds differ", () => {
   const a = runChild(123, 500);

@@ -1,2 +1,0 @@
-export { makeEnv, BL, SCORE_ACTIONS, decodeCString, digestObservation } from "../../src/env/index.js";
-export const InvalidStateOrArg = null;
