@@ -2,14 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import {
-  makeEnv,
-  BL,
-  SCORE_ACTIONS,
-  decodeCString,
-  digestObservation,
-  InvalidStateOrArg,
-} from "./helpers.js";
+import { makeEnv, BL, SCORE_ACTIONS, decodeCString, digestObservation } from "../../src/env/index.js";
 import { GLYPH_MON_OFF, GLYPH_PET_OFF } from "../../src/nethack/glyphs.js";
 import { StateError, InvalidArgumentError } from "../../src/util/errors.js";
 
