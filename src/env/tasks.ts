@@ -9,7 +9,7 @@ import { COLS, ROWS, type Observation } from "./observation.js";
 import type { TaskName } from "./types.js";
 import { GLYPH_PET_OFF, GLYPH_INVIS_OFF, GLYPH_UNEXPLORED, GLYPH_CMAP_OFF, S } from "../nethack/glyphs.js";
 
-export const TASK_NAMES: readonly TaskName[] = [
+export const TASK_NAMES = [
   "score",
   "staircase",
   "pet",
@@ -18,7 +18,7 @@ export const TASK_NAMES: readonly TaskName[] = [
   "eat",
   "scout",
   "challenge",
-];
+] as const satisfies readonly TaskName[];
 
 export function checkTask(name: unknown): TaskName {
   if (typeof name !== "string" || !(TASK_NAMES as readonly string[]).includes(name)) {

@@ -3,6 +3,7 @@
  * leaf carries a human description of what it accepts, so a bad value can be reported as
  * "config key `ppo.clip` = 3: expected a number in [0, 1]" (see config-errors.ts).
  */
+import { TASK_NAMES } from "../env/tasks.js";
 import { z } from "zod";
 
 /** What each leaf schema accepts, in words; looked up by config-errors.ts. */
@@ -49,17 +50,6 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   return expecting(z.enum(values), `one of ${values.map((v) => JSON.stringify(v)).join(" | ")}`);
 }
 
-/** Mirrors TaskName in src/env (kept local so the schema does not depend on env internals). */
-export const TASK_NAMES = [
-  "score",
-  "staircase",
-  "pet",
-  "oracle",
-  "gold",
-  "eat",
-  "scout",
-  "challenge",
-] as const;
 export const ROUTING_MODES = ["softmax", "sparsemax", "entmax15", "top2"] as const;
 export type RoutingMode = (typeof ROUTING_MODES)[number];
 export const ABLATIONS = ["none", "baseline", "manager", "full"] as const;

@@ -7,7 +7,6 @@ export {
   rewardSchema,
   ROUTING_MODES,
   ABLATIONS,
-  TASK_NAMES,
   type TrainConfig,
   type PhaseConfig,
   type PpoConfig,
