@@ -6,6 +6,7 @@ import { buildAssets } from "../nethack/assets.js";
 import { benchEnv } from "./commands/env-bench.js";
 import { play, watch } from "./commands/play.js";
 import { registerGraphCommands } from "./commands/graph.js";
+import { registerTrainCommand } from "./commands/train.js";
 import { loadRecording, replayRecording, makeEnv, keyName } from "../env/index.js";
 
 function int(name: string, min = 0) {
@@ -87,6 +88,7 @@ bench
   });
 
 registerGraphCommands(program, int);
+registerTrainCommand(program, int);
 
 program.command("version").action(() => {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {

@@ -15,6 +15,7 @@ import {
   allocShared,
   CMD_CLOSE,
   CMD_RESET,
+  CMD_RESTORE,
   CMD_STEP,
   CTRL_CMD,
   CTRL_DONE,
@@ -25,6 +26,7 @@ import {
   NUM_STATS,
   STAT,
   TEXT_LEN,
+  type RestorePlan,
   type SharedState,
   type WorkerInit,
 } from "./vec-protocol.js";
@@ -195,6 +197,37 @@ export class VecEnv {
     this.checkOpen();
     const failed = this.command(CMD_RESET);
     failed.forEach((f, w) => f && this.restart(w));
+    this.started = true;
+    return this.obs;
+  }
+
+  /**
+   * Puts every env back into a known state: env i plays its episode `plans[i].episode` (the same seed the
+   * schedule gives it) and replays `plans[i].actions`. Games are deterministic, so this restores a run's
+   * envs from a checkpoint exactly; the episode counters continue from there.
+   */
+  restore(plans: readonly RestorePlan[]): BatchObs {
+    this.checkOpen();
+    if (plans.length !== this.numEnvs)
+      throw new InvalidArgumentError("restore plans", plans.length, `${this.numEnvs} (one per env)`);
+    plans.forEach((p, i) => {
+      if (!Number.isSafeInteger(p.episode) || p.episode < 0)
+        throw new InvalidArgumentError(`restore plan ${i} episode`, p.episode, "an integer ≥ 0");
+      for (const a of p.actions)
+        if (!Number.isInteger(a) || a < 0 || a >= this.numActions)
+          throw new InvalidArgumentError(`restore plan ${i} action`, a, `an integer in [0, ${this.numActions - 1}]`);
+    });
+    // The worker loop blocks in Atomics.wait, so it reads the plan synchronously (receiveMessageOnPort).
+    for (let w = 0; w < this.numWorkers; w++)
+      this.workers[w].postMessage({ restore: this.assignment[w].map((i) => plans[i]) });
+    const failed = this.command(CMD_RESTORE);
+    const bad = failed.findIndex((f) => f);
+    if (bad >= 0) throw new StateError(`VecEnv worker ${bad} failed while restoring its envs`);
+    for (let i = 0; i < this.numEnvs; i++) {
+      if (this.terminated[i] || this.truncated[i]) {
+        throw new StateError(`restoring env ${i}: the replayed actions end its episode (not the checkpoint's game)`);
+      }
+    }
     this.started = true;
     return this.obs;
   }

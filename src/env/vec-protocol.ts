@@ -10,6 +10,14 @@ export const CTRL_READY = 3;
 export const CMD_RESET = 1;
 export const CMD_STEP = 2;
 export const CMD_CLOSE = 3;
+/** Reset each env to a given episode and replay its actions (the plan arrives as a message, see restore()). */
+export const CMD_RESTORE = 4;
+
+/** Env i's restore plan: its episode index k (seed schedule) and the actions taken so far. */
+export interface RestorePlan {
+  episode: number;
+  actions: number[];
+}
 
 /** Per-env episode statistics written when an episode ends. */
 export const STAT = { RETURN: 0, LENGTH: 1, SCORE: 2, DEPTH: 3, REASON: 4, SEED: 5 } as const;

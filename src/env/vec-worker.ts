@@ -1,5 +1,5 @@
 /** Worker thread of a VecEnv: hosts some envs and serves step/reset commands through shared memory. */
-import { workerData } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { adoptCompiledModule } from "../nethack/assets.js";
 import { batchFromBuffers, copyObsInto } from "./batch.js";
 import { BL } from "./blstats.js";
@@ -7,6 +7,7 @@ import { NetHackEnv } from "./nethack-env.js";
 import {
   CMD_CLOSE,
   CMD_RESET,
+  CMD_RESTORE,
   CMD_STEP,
   CTRL_CMD,
   CTRL_DONE,
@@ -18,6 +19,7 @@ import {
   STAT,
   TEXT_LEN,
   episodeSeed,
+  type RestorePlan,
   type WorkerInit,
 } from "./vec-protocol.js";
 
@@ -100,6 +102,35 @@ function stepEnv(j: number): void {
   }
 }
 
+/** Env j plays episode `plan.episode` of its seed schedule and replays the plan's actions. */
+function restoreEnv(j: number, plan: RestorePlan): void {
+  const i = init.envIndices[j];
+  counters[i] = plan.episode;
+  resetEnv(j);
+  terminated[i] = 0;
+  truncated[i] = 0;
+  rewards[i] = 0;
+  for (const a of plan.actions) {
+    const r = envs[j].step(a);
+    returns[j] += r.reward;
+    const depth = r.obs.blstats[BL.DEPTH];
+    if (depth > maxDepth[j]) maxDepth[j] = depth;
+    if (r.terminated || r.truncated) {
+      terminated[i] = r.terminated ? 1 : 0;
+      truncated[i] = r.truncated ? 1 : 0;
+      break;
+    }
+  }
+  copyObsInto(obs, i, envs[j].obs);
+}
+
+function restoreAll(): void {
+  const msg = parentPort ? receiveMessageOnPort(parentPort) : undefined;
+  const plans = (msg?.message as { restore?: RestorePlan[] } | undefined)?.restore;
+  if (!plans || plans.length !== envs.length) throw new Error("restore command without a matching plan");
+  for (let j = 0; j < envs.length; j++) restoreEnv(j, plans[j]);
+}
+
 Atomics.store(ctrl, base + CTRL_READY, 1);
 Atomics.notify(ctrl, base + CTRL_READY);
 
@@ -113,6 +144,7 @@ for (;;) {
   if (cmd === CMD_CLOSE) break;
   if (cmd === CMD_RESET) for (let j = 0; j < envs.length; j++) resetEnv(j);
   else if (cmd === CMD_STEP) for (let j = 0; j < envs.length; j++) stepEnv(j);
+  else if (cmd === CMD_RESTORE) restoreAll();
   Atomics.store(ctrl, base + CTRL_DONE, seen);
   Atomics.notify(ctrl, base + CTRL_DONE);
 }

@@ -41,7 +41,7 @@ export {
   undrivenConditions,
   type ObservationBatch,
 } from "./extract.js";
-export { ExtractionMemory } from "./memory.js";
+export { ExtractionMemory, type ExtractionMemoryState } from "./memory.js";
 export { GC, GLYPH_CLASS, glyphClass, BOULDER_OBJ, GLYPH_BOULDER } from "./glyph-classes.js";
 export {
   actionMask,

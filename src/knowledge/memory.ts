@@ -34,6 +34,14 @@ for (const c of [
 ])
   TERRAIN[c] = 1;
 
+export interface ExtractionMemoryState {
+  size: number;
+  prevGlyphs: number[];
+  prev: number[];
+  under: number[];
+  valid: number[];
+}
+
 export class ExtractionMemory {
   readonly size: number;
   private readonly prevGlyphs: Int16Array;
@@ -111,6 +119,43 @@ export class ExtractionMemory {
     pv[p + 5] = time;
     this.prevGlyphs.set(glyphs.subarray(gOff, gOff + CELLS), slot * CELLS);
     return under;
+  }
+
+  /** Everything the memory holds, as plain arrays (for checkpoints: a resumed run must see the same conditions). */
+  getState(): ExtractionMemoryState {
+    return {
+      size: this.size,
+      prevGlyphs: Array.from(this.prevGlyphs),
+      prev: Array.from(this.prev),
+      under: Array.from(this.under),
+      valid: Array.from(this.valid),
+    };
+  }
+
+  setState(s: ExtractionMemoryState): void {
+    const ok =
+      s !== null &&
+      typeof s === "object" &&
+      s.size === this.size &&
+      Array.isArray(s.prevGlyphs) &&
+      s.prevGlyphs.length === this.prevGlyphs.length &&
+      Array.isArray(s.prev) &&
+      s.prev.length === this.prev.length &&
+      Array.isArray(s.under) &&
+      s.under.length === this.size &&
+      Array.isArray(s.valid) &&
+      s.valid.length === this.size;
+    if (!ok) {
+      throw new InvalidArgumentError(
+        "extraction memory state",
+        s && typeof s === "object" ? `size ${String((s as { size?: unknown }).size)}` : s,
+        `the state of a memory of ${this.size} slots (from getState())`,
+      );
+    }
+    this.prevGlyphs.set(s.prevGlyphs);
+    this.prev.set(s.prev);
+    this.under.set(s.under);
+    this.valid.set(s.valid);
   }
 
   private checkSlot(slot: number): void {

@@ -119,3 +119,15 @@ export {
   type PpoUpdateConfig,
   type PpoUpdateMetrics,
 } from "./ppo-update.js";
+export { BatchObserver, type ObserverOptions } from "./observer.js";
+export { RolloutBuffer, type RolloutShape } from "./rollout.js";
+export { weightsToBlobs, blobsToWeights } from "./weights-blobs.js";
+export {
+  train,
+  resolveResume,
+  policyForConfig,
+  NUM_SCORE_ACTIONS,
+  type TrainOptions,
+  type RunSummary,
+  type EpisodeMetrics,
+} from "./trainer.js";

@@ -62,6 +62,15 @@ export class RunFolder {
     return f;
   }
 
+  /** An existing run folder (for `--resume` from a path, wherever the run was moved to). */
+  static at(dir: string): RunFolder {
+    const abs = resolve(dir);
+    if (!existsSync(abs)) throw new StateError(`cannot resume: the run folder ${abs} does not exist`);
+    const f = new RunFolder(abs);
+    mkdirSync(f.checkpointsDir, { recursive: true });
+    return f;
+  }
+
   /** Writes config.json (the resolved config, exactly what the run uses). */
   saveConfig(config: TrainConfig): void {
     writeFileAtomic(this.configFile, JSON.stringify(config, null, 2) + "\n");

@@ -1,0 +1,138 @@
+/** `tedg train`: config from presets + file + flags (flags win), Ctrl-C → checkpoint and exit 0. */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import {
+  ABLATIONS,
+  parseSetFlag,
+  resolveConfig,
+  train,
+  type Ablation,
+  type ConfigFlags,
+  type PresetName,
+  type RunSummary,
+} from "../../train/index.js";
+import { InvalidArgumentError } from "../../util/index.js";
+
+export interface TrainCliOptions {
+  expName?: string;
+  episodes?: number;
+  maxSteps?: number;
+  resume?: string;
+  config?: string;
+  envs?: number;
+  workers?: number;
+  seed?: number;
+  ablation?: string;
+  out?: string;
+  checkpointEvery?: number;
+  rolloutSteps?: number;
+  preset?: string;
+  set?: string[];
+  backend?: string;
+  maxUpdates?: number;
+  unique?: boolean;
+  progress?: boolean;
+}
+
+type IntParser = (name: string, min?: number) => (v: string) => number;
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+}
+
+/** Runs training from CLI options; resolves with the run summary. */
+export async function runTrain(o: TrainCliOptions): Promise<RunSummary> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      console.error("\ntedg train: interrupted — writing a checkpoint (Ctrl-C again to quit without one)");
+      controller.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+  const backend = o.backend as "wasm" | "cpu" | undefined;
+  if (backend !== undefined && backend !== "wasm" && backend !== "cpu")
+    throw new InvalidArgumentError("--backend", o.backend, "wasm or cpu");
+  try {
+    const common = {
+      workers: o.workers,
+      backend,
+      maxUpdates: o.maxUpdates,
+      signal: controller.signal,
+      progressBar: o.progress,
+    };
+    if (o.resume) return await train(null, { ...common, resume: o.resume, episodes: o.episodes });
+    if (o.ablation !== undefined && !(ABLATIONS as readonly string[]).includes(o.ablation))
+      throw new InvalidArgumentError("--ablation", o.ablation, ABLATIONS.join(" | "));
+    if (o.preset !== undefined && o.preset !== "default" && o.preset !== "demo")
+      throw new InvalidArgumentError("--preset", o.preset, "default | demo");
+    const flags: ConfigFlags = {
+      expName: o.expName,
+      episodes: o.episodes,
+      maxSteps: o.maxSteps,
+      envs: o.envs,
+      seed: o.seed,
+      outDir: o.out,
+      checkpointEvery: o.checkpointEvery,
+      rolloutSteps: o.rolloutSteps,
+    };
+    for (const s of o.set ?? []) {
+      const [k, v] = parseSetFlag(s);
+      flags[k] = v;
+    }
+    const config = resolveConfig({
+      file: o.config,
+      flags,
+      ablation: o.ablation as Ablation | undefined,
+      preset: (o.preset ?? "default") as PresetName,
+    });
+    if (o.unique && existsSync(resolve(config.outDir, config.expName))) config.expName += `-${stamp()}`;
+    return await train(config, common);
+  } finally {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
+  }
+}
+
+export function registerTrainCommand(program: Command, int: IntParser): void {
+  program
+    .command("train")
+    .description("train the policy with PPO and the three-phase curriculum")
+    .option("--exp-name <name>", "run name (folder under --out)")
+    .option("--episodes <n>", "episodes to train (with --resume: the new total)", int("episodes", 1))
+    .option("--max-steps <n>", "step cap per episode", int("max-steps", 1))
+    .option("--resume <dir>", "continue a run folder (its latest checkpoint) or a checkpoint folder")
+    .option("--config <file>", "YAML or JSON config (flags win over it)")
+    .option("--envs <n>", "parallel environments", int("envs", 1))
+    .option("--workers <n>", "worker threads for the environments (default: cores)", int("workers", 1))
+    .option("--seed <n>", "run seed (games, weights, sampling)", int("seed", 0))
+    .option("--ablation <mode>", `original ablation preset: ${ABLATIONS.join(" | ")}`)
+    .option("--out <dir>", "runs folder (default runs)")
+    .option("--checkpoint-every <n>", "episodes between checkpoints", int("checkpoint-every", 1))
+    .option("--rollout-steps <n>", "steps per env per update", int("rollout-steps", 1))
+    .option("--preset <name>", "base values: default | demo (the short npm start run)")
+    .option("--set <key=value>", "any config key, e.g. --set ppo.clip=0.2 (repeatable)", collect, [])
+    .option("--backend <kind>", "tensor backend: wasm | cpu", "wasm")
+    .option("--max-updates <n>", "stop with a checkpoint after this many updates", int("max-updates", 1))
+    .option("--unique", "append a timestamp to the run name when that folder exists")
+    .option("--no-progress", "plain log lines instead of a progress bar")
+    .action(async (o: TrainCliOptions) => {
+      const r = await runTrain({ ...o, progress: o.progress === false ? false : undefined });
+      console.log(`run folder: ${r.runDir}`);
+      console.log(`checkpoint: ${r.checkpoint}`);
+      console.log(
+        `${r.status}: ${r.episodes} episodes, ${r.updates} updates, ${r.envSteps} steps in ${r.wallSeconds.toFixed(0)} s` +
+          (r.recentScoreMean !== null ? `; mean score of the last episodes ${r.recentScoreMean.toFixed(2)}` : ""),
+      );
+    });
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}

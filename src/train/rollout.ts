@@ -1,0 +1,158 @@
+/**
+ * The rollout buffer: T steps × N envs stored time-major (row t·N + n), with everything the update needs to
+ * re-evaluate a sample exactly as it was acted on (features, condition mask, action mask) plus what the
+ * policy said at the time (log-prob, value, α, operator scores). GAE walks it per env in time order.
+ */
+import type { PolicyBatch } from "../model/index.js";
+import { InvalidArgumentError } from "../util/index.js";
+import type { StepPairs } from "./losses.js";
+
+export interface RolloutShape {
+  steps: number;
+  envs: number;
+  blstats: number;
+  crop: number;
+  inv: number;
+  masks: number;
+  /** 0 when no action mask is used. */
+  actionMask: number;
+  numExperts: number;
+  numOperators: number;
+}
+
+export class RolloutBuffer {
+  readonly size: number;
+  readonly blstats: Float32Array;
+  readonly crop: Int32Array;
+  readonly inv: Float32Array;
+  readonly masks: Uint8Array;
+  readonly actionMask: Uint8Array | null;
+  readonly actions: Int32Array;
+  readonly logProb: Float32Array;
+  readonly values: Float32Array;
+  /** Rewards to learn from (scaled and clipped). */
+  readonly rewards: Float32Array;
+  readonly terminated: Uint8Array;
+  readonly truncated: Uint8Array;
+  /** V(final observation) at truncations (0 elsewhere). */
+  readonly truncValues: Float32Array;
+  readonly alpha: Float32Array;
+  readonly operatorScores: Float32Array;
+  /** Steps written so far (0 … T). */
+  t = 0;
+
+  constructor(readonly shape: RolloutShape) {
+    const { steps, envs } = shape;
+    if (!Number.isInteger(steps) || steps < 1)
+      throw new InvalidArgumentError("rollout steps", steps, "an integer ≥ 1");
+    if (!Number.isInteger(envs) || envs < 1)
+      throw new InvalidArgumentError("rollout envs", envs, "an integer ≥ 1");
+    const n = steps * envs;
+    this.size = n;
+    this.blstats = new Float32Array(n * shape.blstats);
+    this.crop = new Int32Array(n * shape.crop);
+    this.inv = new Float32Array(n * shape.inv);
+    this.masks = new Uint8Array(n * shape.masks);
+    this.actionMask = shape.actionMask > 0 ? new Uint8Array(n * shape.actionMask) : null;
+    this.actions = new Int32Array(n);
+    this.logProb = new Float32Array(n);
+    this.values = new Float32Array(n);
+    this.rewards = new Float32Array(n);
+    this.terminated = new Uint8Array(n);
+    this.truncated = new Uint8Array(n);
+    this.truncValues = new Float32Array(n);
+    this.alpha = new Float32Array(n * shape.numExperts);
+    this.operatorScores = new Float32Array(n * shape.numOperators);
+  }
+
+  get full(): boolean {
+    return this.t >= this.shape.steps;
+  }
+
+  clear(): void {
+    this.t = 0;
+    this.truncValues.fill(0);
+  }
+
+  /** Stores the inputs of step t (all N envs) and what the policy did with them. */
+  addStep(
+    input: PolicyBatch,
+    act: { action: Int32Array; logProb: Float32Array; value: Float32Array; alpha: Float32Array; operatorScores: Float32Array },
+  ): void {
+    if (this.full) throw new InvalidArgumentError("rollout step", this.t, `< ${this.shape.steps} (buffer full)`);
+    const N = this.shape.envs;
+    if (input.B !== N) throw new InvalidArgumentError("rollout step batch size", input.B, `${N}`);
+    const row = this.t * N;
+    const s = this.shape;
+    this.blstats.set(input.blstats, row * s.blstats);
+    this.crop.set(input.crop, row * s.crop);
+    this.inv.set(input.inv, row * s.inv);
+    this.masks.set(input.masks, row * s.masks);
+    if (this.actionMask) {
+      if (!input.actionMask) throw new InvalidArgumentError("rollout step actionMask", undefined, "an action mask");
+      this.actionMask.set(input.actionMask, row * s.actionMask);
+    }
+    this.actions.set(act.action, row);
+    this.logProb.set(act.logProb, row);
+    this.values.set(act.value, row);
+    this.alpha.set(act.alpha, row * s.numExperts);
+    this.operatorScores.set(act.operatorScores, row * s.numOperators);
+  }
+
+  /** Stores the outcome of step t (rewards already scaled) and advances t. */
+  addOutcome(rewards: Float32Array, terminated: Uint8Array, truncated: Uint8Array): void {
+    const N = this.shape.envs;
+    const row = this.t * N;
+    this.rewards.set(rewards, row);
+    this.terminated.set(terminated, row);
+    this.truncated.set(truncated, row);
+    this.t++;
+  }
+
+  /** V(final observation) of env n's episode truncated at the current step (call before addOutcome). */
+  setTruncValue(n: number, v: number): void {
+    this.truncValues[this.t * this.shape.envs + n] = v;
+  }
+
+  /** The policy input of the given rows, gathered into fresh arrays. */
+  gather(idx: Int32Array): PolicyBatch {
+    const s = this.shape;
+    const B = idx.length;
+    const pick = <T extends Float32Array | Int32Array | Uint8Array>(src: T, w: number, out: T): T => {
+      for (let b = 0; b < B; b++) {
+        const r = idx[b];
+        out.set(src.subarray(r * w, (r + 1) * w), b * w);
+      }
+      return out;
+    };
+    return {
+      B,
+      blstats: pick(this.blstats, s.blstats, new Float32Array(B * s.blstats)),
+      crop: pick(this.crop, s.crop, new Int32Array(B * s.crop)),
+      inv: pick(this.inv, s.inv, new Float32Array(B * s.inv)),
+      masks: pick(this.masks, s.masks, new Uint8Array(B * s.masks)),
+      actionMask: this.actionMask
+        ? pick(this.actionMask, s.actionMask, new Uint8Array(B * s.actionMask))
+        : undefined,
+    };
+  }
+
+  /**
+   * Consecutive steps of the same env and episode, (t, t+1) for every t whose step did not end the
+   * episode: the pairs the temporal-consistency term compares.
+   */
+  pairs(): StepPairs {
+    const N = this.shape.envs;
+    const prev: number[] = [];
+    const next: number[] = [];
+    for (let t = 0; t + 1 < this.t; t++) {
+      for (let n = 0; n < N; n++) {
+        const i = t * N + n;
+        if (this.terminated[i] || this.truncated[i]) continue;
+        prev.push(i);
+        next.push(i + N);
+      }
+    }
+    return { prev: Int32Array.from(prev), next: Int32Array.from(next) };
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The trainer against the real game: a run interrupted and resumed ends with the same weights as a run
+ * straight through; Ctrl-C (an abort) writes a checkpoint; episode and update records carry the metrics.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import {
+  loadCheckpoint,
+  readMetrics,
+  resolveConfig,
+  train,
+  type TrainConfig,
+} from "../../src/train/index.js";
+import { tempDir } from "./helpers.js";
+
+/** A small, fast config: short episodes so that rollouts cross episode boundaries and truncations. */
+function tinyConfig(outDir: string, expName: string): TrainConfig {
+  return resolveConfig({
+    preset: "demo",
+    flags: {
+      expName,
+      outDir,
+      episodes: 1000,
+      maxSteps: 24,
+      envs: 2,
+      rolloutSteps: 16,
+      "ppo.minibatchSize": 16,
+      "ppo.epochs": 2,
+      checkpointEvery: 1000,
+      model: {
+        visual: { cropHidden: 32, hidden: 32, glyphHashBuckets: 16 },
+        gat: { dim: 8, heads: 2, logicDim: 16 },
+        router: { hidden: [16] },
+        experts: { hidden: [16] },
+        critic: { hidden: [16] },
+      },
+    },
+  });
+}
+
+const quiet = { console: null, workers: 1, progressBar: false } as const;
+
+function weightsOf(dir: string): Map<string, number[]> {
+  const ck = loadCheckpoint(dir);
+  return new Map([...ck.weights].map(([k, v]) => [k, Array.from(v.data)]));
+}
+
+function updateRecords(runDir: string): Record<string, unknown>[] {
+  return readMetrics(join(runDir, "metrics.jsonl"))
+    .filter((r) => r.type === "update")
+    .map((r) => {
+      const { time_s: _t, rollout_s: _r, update_s: _u, steps_per_sec: _s, ...rest } = r as Record<string, unknown>;
+      return rest;
+    });
+}
+
+describe("trainer", () => {
+  it("resume continues exactly: N updates + resume + N equals 2N straight", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const straight = await train(tinyConfig(dir, "straight"), { ...quiet, maxUpdates: 4 });
+      assert.equal(straight.status, "max_updates");
+      assert.equal(straight.updates, 4);
+      // Rollouts of 16 steps with a 24-step cap: episodes end (truncated) inside rollouts.
+      assert.ok(straight.episodes >= 4, `episodes ${straight.episodes}`);
+
+      const first = await train(tinyConfig(dir, "resumed"), { ...quiet, maxUpdates: 2 });
+      assert.equal(first.updates, 2);
+      const second = await train(null, { ...quiet, resume: first.runDir, maxUpdates: 4 });
+      assert.equal(second.updates, 4);
+      assert.equal(second.episodes, straight.episodes);
+      assert.equal(second.envSteps, straight.envSteps);
+
+      const a = weightsOf(straight.checkpoint);
+      const b = weightsOf(second.checkpoint);
+      assert.deepEqual([...a.keys()], [...b.keys()]);
+      for (const [k, v] of a) assert.deepEqual(b.get(k), v, `tensor ${k} differs after resume`);
+      assert.deepEqual(updateRecords(second.runDir), updateRecords(straight.runDir));
+      const ckA = loadCheckpoint(straight.checkpoint).state;
+      const ckB = loadCheckpoint(second.checkpoint).state;
+      assert.deepEqual(ckB.rng, ckA.rng);
+      assert.deepEqual(ckB.rewardScaler, ckA.rewardScaler);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("an abort (Ctrl-C) writes a resumable checkpoint and returns 'interrupted'", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const ac = new AbortController();
+      let updates = 0;
+      const r = await train(tinyConfig(dir, "abort"), {
+        ...quiet,
+        signal: ac.signal,
+        onUpdate: () => {
+          if (++updates === 1) setImmediate(() => ac.abort());
+        },
+      });
+      assert.equal(r.status, "interrupted");
+      assert.ok(existsSync(join(r.checkpoint, "state.json")), `no checkpoint at ${r.checkpoint}`);
+      const state = loadCheckpoint(r.checkpoint).state;
+      assert.equal(state.counters.update, r.updates);
+      const log = readFileSync(join(r.runDir, "training.log"), "utf8");
+      assert.match(log, /Interrupted: checkpoint/);
+      const again = await train(null, { ...quiet, resume: r.runDir, maxUpdates: r.updates + 1 });
+      assert.equal(again.updates, r.updates + 1);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("writes episode and update metrics with the curriculum's phase", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const cfg = tinyConfig(dir, "metrics");
+      const r = await train({ ...cfg, episodes: 4 }, quiet);
+      assert.equal(r.status, "done");
+      assert.ok(existsSync(join(r.runDir, "final", "state.json")));
+      assert.ok(existsSync(join(r.runDir, "final", "policy")));
+      const recs = readMetrics(join(r.runDir, "metrics.jsonl"));
+      const eps = recs.filter((x) => x.type === "episode");
+      const ups = recs.filter((x) => x.type === "update");
+      assert.ok(eps.length >= 4);
+      eps.forEach((e, i) => assert.equal(e.episode, i));
+      for (const e of eps) {
+        assert.equal(e.phase, "warmup");
+        assert.ok((e.length as number) >= 1 && (e.length as number) <= 24);
+        assert.ok(typeof e.score === "number");
+        const h = e.alpha_entropy_step as number;
+        assert.ok(h >= 0 && h <= Math.log(4) + 1e-6, `entropy ${h}`);
+      }
+      for (const u of ups) {
+        const losses = u.losses as Record<string, number>;
+        for (const k of ["policy", "value", "entropy", "routingEntropy", "loadBalance", "alignment"])
+          assert.ok(Number.isFinite(losses[k]), `loss ${k} = ${losses[k]}`);
+        const share = Object.values(u.expert_dominant_share as Record<string, number>);
+        assert.equal(share.length, 4);
+        assert.ok(Math.abs(share.reduce((a, b) => a + b, 0) - 1) < 1e-6);
+      }
+      // The run folder refuses a second run of the same name.
+      await assert.rejects(train(cfg, quiet), /already exists/);
+    } finally {
+      cleanup();
+    }
+  });
+});
