@@ -53,6 +53,8 @@ export interface TrainOptions {
   maxUpdates?: number;
   /** Aborting stops at the next step: a checkpoint is written and train() returns "interrupted". */
   signal?: AbortSignal;
+  /** Called once the run folder exists (before the first rollout), e.g. to start a dashboard on it. */
+  onRunFolder?: (dir: string) => void | Promise<void>;
   onEpisode?: (e: EpisodeMetrics) => void;
   onUpdate?: (u: Record<string, unknown>) => void;
 }
@@ -167,6 +169,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     folder.saveConfig(config);
   }
 
+  await opts.onRunFolder?.(folder.dir);
   const graph = loadBuiltinGraph();
   const policy = policyForConfig(config, graph);
   const vars = policy.trainableVariables();

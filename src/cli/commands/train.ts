@@ -12,6 +12,8 @@ import {
   type PresetName,
   type RunSummary,
 } from "../../train/index.js";
+import { evaluate } from "../../eval/index.js";
+import { startDashboard, writeReport, type Dashboard } from "../../report/index.js";
 import { InvalidArgumentError } from "../../util/index.js";
 
 export interface TrainCliOptions {
@@ -33,6 +35,11 @@ export interface TrainCliOptions {
   maxUpdates?: number;
   unique?: boolean;
   progress?: boolean;
+  /** Serve the live report on this port (true = any free port). */
+  dashboard?: boolean | string;
+  report?: boolean;
+  /** Held-out evaluation episodes after training (0 = none). */
+  eval?: number;
 }
 
 type IntParser = (name: string, min?: number) => (v: string) => number;
@@ -60,14 +67,25 @@ export async function runTrain(o: TrainCliOptions): Promise<RunSummary> {
   if (backend !== undefined && backend !== "wasm" && backend !== "cpu")
     throw new InvalidArgumentError("--backend", o.backend, "wasm or cpu");
   try {
+    let dashboard: Dashboard | null = null;
+    const onRunFolder = async (dir: string) => {
+      if (o.dashboard === undefined || o.dashboard === false) return;
+      const port = o.dashboard === true ? 0 : Number(o.dashboard);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new InvalidArgumentError("--dashboard port", o.dashboard, "an integer in [0, 65535]");
+      dashboard = await startDashboard(dir, port);
+      console.error(`tedg train: live dashboard at ${dashboard.url}`);
+    };
     const common = {
+      onRunFolder,
       workers: o.workers,
       backend,
       maxUpdates: o.maxUpdates,
       signal: controller.signal,
       progressBar: o.progress,
     };
-    if (o.resume) return await train(null, { ...common, resume: o.resume, episodes: o.episodes });
+    try {
+      if (o.resume) return await finish(await train(null, { ...common, resume: o.resume, episodes: o.episodes }), o);
     if (o.ablation !== undefined && !(ABLATIONS as readonly string[]).includes(o.ablation))
       throw new InvalidArgumentError("--ablation", o.ablation, ABLATIONS.join(" | "));
     if (o.preset !== undefined && o.preset !== "default" && o.preset !== "demo")
@@ -93,11 +111,30 @@ export async function runTrain(o: TrainCliOptions): Promise<RunSummary> {
       preset: (o.preset ?? "default") as PresetName,
     });
     if (o.unique && existsSync(resolve(config.outDir, config.expName))) config.expName += `-${stamp()}`;
-    return await train(config, common);
+      return await finish(await train(config, common), o);
+    } finally {
+      await (dashboard as Dashboard | null)?.close();
+    }
   } finally {
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
   }
+}
+
+/** After training: the optional held-out evaluation and report. */
+async function finish(r: RunSummary, o: TrainCliOptions): Promise<RunSummary & { report?: string }> {
+  if (r.status !== "done") return r;
+  if (o.eval && o.eval > 0) {
+    const ev = await evaluate({ checkpoint: r.checkpoint, episodes: o.eval, record: Math.min(2, o.eval) });
+    const { mean, ci } = ev.score;
+    console.log(
+      `eval: ${o.eval} held-out episodes, mean score ${mean?.toFixed(2)}` +
+        (ci ? ` (95% CI ${ci[0].toFixed(2)}–${ci[1].toFixed(2)})` : "") +
+        ` → ${ev.files.summary}`,
+    );
+  }
+  if (o.report) return { ...r, report: writeReport(r.runDir).html };
+  return r;
 }
 
 export function registerTrainCommand(program: Command, int: IntParser): void {
@@ -122,10 +159,14 @@ export function registerTrainCommand(program: Command, int: IntParser): void {
     .option("--max-updates <n>", "stop with a checkpoint after this many updates", int("max-updates", 1))
     .option("--unique", "append a timestamp to the run name when that folder exists")
     .option("--no-progress", "plain log lines instead of a progress bar")
+    .option("--dashboard [port]", "serve a live report of the run on localhost (default: a free port)")
+    .option("--eval <n>", "after training, evaluate on n held-out episodes", int("eval", 0))
+    .option("--report", "after training, write the HTML report and print its path")
     .action(async (o: TrainCliOptions) => {
       const r = await runTrain({ ...o, progress: o.progress === false ? false : undefined });
       console.log(`run folder: ${r.runDir}`);
       console.log(`checkpoint: ${r.checkpoint}`);
+      if ("report" in r && r.report) console.log(`report: ${r.report}`);
       console.log(
         `${r.status}: ${r.episodes} episodes, ${r.updates} updates, ${r.envSteps} steps in ${r.wallSeconds.toFixed(0)} s` +
           (r.recentScoreMean !== null ? `; mean score of the last episodes ${r.recentScoreMean.toFixed(2)}` : ""),

@@ -1,0 +1,711 @@
+/**
+ * Held-out evaluation of a checkpoint (fixes B21: the original had no seeds, no held-out games and no eval).
+ *
+ * Seeds: the episodes are exactly the game seeds [seedStart, seedStart + episodes), which must not meet the
+ * seeds the run trained on. Env i of the VecEnv plays seedStart + k·N + i (VecEnv's schedule) while that is
+ * inside the range, so the set of games does not depend on which episodes happen to end first (taking the
+ * first E finished episodes would favour short games). Results are listed by seed.
+ *
+ * Determinism: the VecEnv steps in lock-step, the policy runs on one thread, and sampled actions draw from a
+ * random stream per episode derived from its game seed. The same checkpoint, seeds, flags and --envs give the
+ * same JSON byte for byte (nothing time-dependent is written).
+ */
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import {
+  SCORE_ACTION_NAMES,
+  VecEnv,
+  digestObservation,
+  saveRecording,
+  type Observation,
+} from "../env/index.js";
+import { loadBuiltinGraph, type Hypergraph } from "../knowledge/index.js";
+import { initBackend, type ActResult } from "../model/index.js";
+import {
+  BatchObserver,
+  NUM_SCORE_ACTIONS,
+  blobsToWeights,
+  loadCheckpoint,
+  phaseAt,
+  policyForConfig,
+  readMetrics,
+  type CheckpointState,
+  type TrainConfig,
+} from "../train/index.js";
+import { FileFormatError, InvalidArgumentError, Rng, StateError, writeFileAtomic } from "../util/index.js";
+import type { EvalRecording, EvalStepExtra } from "./recording.js";
+import { SCENARIOS, SCENARIO_CONDITIONS, scenarioLabeler } from "./scenario.js";
+import { RoutingMetrics } from "./routing-metrics.js";
+import { bootstrapMeanCI, summarize, type BootstrapOptions, type Summary } from "./stats.js";
+
+export const EVAL_FORMAT = "tedg-eval";
+export const EVAL_VERSION = 1;
+export const DEFAULT_EVAL_SEED_START = 1_000_000;
+const TOP_OPERATORS = 10;
+const STATE_FILE = "state.json";
+
+export interface EvalOptions {
+  /** A checkpoint folder (with state.json), or a run folder (its final/, else its furthest checkpoint). */
+  checkpoint: string;
+  episodes: number;
+  seedStart?: number;
+  /** Take the most probable action instead of sampling. */
+  greedy?: boolean;
+  /** Step cap per episode (default: the run's maxSteps). */
+  maxSteps?: number;
+  /** Parallel environments (default: min(episodes, the run's envs)). */
+  envs?: number;
+  workers?: number;
+  /** Keep a replay of this many episodes (the first seeds of the range). */
+  record?: number;
+  backend?: "wasm" | "cpu";
+  /** Where to write the summary and replays (default <run>/eval); null = write nothing. */
+  outDir?: string | null;
+  bootstrap?: BootstrapOptions;
+  /** Called after each finished in-range episode. */
+  onEpisode?: (done: number, total: number, ep: EvalEpisode) => void;
+}
+
+export interface EvalEpisode {
+  seed: number;
+  score: number;
+  reward: number;
+  length: number;
+  maxDepth: number;
+  endReason: string;
+  deathCause: string;
+  /** Mean over the episode's steps of H(α_t). */
+  alphaEntropyStep: number;
+  /** The original's per-episode alpha_entropy: H(mean α over the episode) (B6). */
+  alphaEntropyOfMean: number;
+  alphaMean: number[];
+  /** Dominant-expert changes per step transition. */
+  switchRate: number;
+  /** Steps per scenario (SCENARIOS order). */
+  scenarioSteps: number[];
+}
+
+/** What eval/<name>.json holds. */
+export interface EvalSummary {
+  format: typeof EVAL_FORMAT;
+  version: typeof EVAL_VERSION;
+  name: string;
+  checkpoint: {
+    /** Relative to the run folder. */
+    path: string;
+    episode: number;
+    update: number;
+    envSteps: number;
+    phase: string;
+    routing: string;
+    tau: number;
+  };
+  run: { expName: string; seed: number; envs: number; episodes: number; maxSteps: number; ablation: string };
+  settings: {
+    episodes: number;
+    seedStart: number;
+    /** Exclusive. */
+    seedEnd: number;
+    greedy: boolean;
+    maxSteps: number;
+    task: string;
+    envs: number;
+    bootstrap: { resamples: number; confidence: number };
+  };
+  /** [start, end) of the game seeds the run trained on (or will, up to its episode budget). */
+  trainingSeeds: [number, number];
+  score: Summary;
+  reward: Summary;
+  length: Summary;
+  depth: Summary;
+  depthReached: Record<string, number>;
+  endReasons: Record<string, number>;
+  deathCauses: { cause: string; count: number }[];
+  actions: Record<string, number>;
+  routing: {
+    expertNames: string[];
+    /** ln K: the per-step entropy of a uniform router. */
+    maxEntropy: number;
+    /** Mean over all steps of H(α_t) — the routing metric to read. */
+    alphaEntropyStep: number;
+    alphaEntropyStepCI: [number, number] | null;
+    /** Mean over episodes of H(episode-mean α): the original's alpha_entropy, for comparison only (B6). */
+    alphaEntropyOfMeanOriginal: number;
+    alphaMean: Record<string, number>;
+    dominantShare: Record<string, number>;
+    /** Share of step transitions (within an episode) where the dominant expert changes. */
+    switchRate: number;
+  };
+  specialisation: {
+    scenarios: string[];
+    /** Condition labels that define each scenario (first match wins, in this order). */
+    definition: Record<string, string[]>;
+    /** steps[s][e]: steps of scenario s on which expert e had the largest α. */
+    table: number[][];
+    scenarioSteps: number[];
+    /** I(scenario; dominant expert) in nats. */
+    mutualInformation: number;
+    /** MI / min(H(scenario), H(expert)) ∈ [0, 1]; null when either is constant. */
+    normalisedMutualInformation: number | null;
+  };
+  operators: {
+    /** "readoutAttention" (the GAT readout's attention) or "operatorScores" (softmax of the score head). */
+    source: "readoutAttention" | "operatorScores";
+    description: string;
+    byScenario: Record<string, { label: string; kind: string; expert: string; weight: number }[]>;
+  };
+  episodes: EvalEpisode[];
+  /** Replay files, relative to the summary file's folder. */
+  replays: string[];
+}
+
+export interface EvalResult extends EvalSummary {
+  recordings: EvalRecording[];
+  /** Written files (absolute), when outDir was not null. */
+  files: { summary: string | null; replays: string[] };
+}
+
+/** A checkpoint folder, or a run folder → the checkpoint to use and the run folder it belongs to. */
+export function resolveCheckpoint(path: string): { runDir: string; checkpoint: string } {
+  const abs = resolve(path);
+  if (!existsSync(abs))
+    throw new InvalidArgumentError(
+      "--checkpoint",
+      path,
+      "an existing checkpoint folder (with state.json) or run folder",
+    );
+  if (existsSync(join(abs, STATE_FILE))) {
+    const parent = dirname(abs);
+    return { runDir: basename(parent) === "checkpoints" ? dirname(parent) : parent, checkpoint: abs };
+  }
+  for (const sub of ["final", "best"]) {
+    if (existsSync(join(abs, sub, STATE_FILE))) return { runDir: abs, checkpoint: join(abs, sub) };
+  }
+  const cdir = join(abs, "checkpoints");
+  if (existsSync(cdir)) {
+    const latest = readdirSync(cdir)
+      .filter((n) => /^\d+$/.test(n) && existsSync(join(cdir, n, STATE_FILE)))
+      .sort((a, b) => Number(a) - Number(b))
+      .pop();
+    if (latest) return { runDir: abs, checkpoint: join(cdir, latest) };
+  }
+  throw new InvalidArgumentError(
+    "--checkpoint",
+    path,
+    "a checkpoint folder (with state.json) or a run folder holding final/, best/ or checkpoints/<episode>/",
+  );
+}
+
+/**
+ * The game seeds a run trains on: env i's k-th episode plays seed + k·N + i. Each env's episode count is
+ * bounded using the episode budget (ceil(E/N) + 2 rounds, as envs finish at different rates), the episodes
+ * the checkpoint's envs had started, and every seed metrics.jsonl lists, whichever reaches furthest.
+ */
+export function trainingSeedRange(state: CheckpointState, runDir: string | null): [number, number] {
+  const c = state.config;
+  const N = c.envs;
+  const E = Math.max(c.episodes, state.counters.episode);
+  let end = c.seed + (Math.ceil(E / N) + 2) * N;
+  const envs = (state.extra as { envs?: { started?: unknown }[] }).envs;
+  if (Array.isArray(envs)) {
+    envs.forEach((e, i) => {
+      if (typeof e?.started === "number") end = Math.max(end, c.seed + e.started * N + i + 1);
+    });
+  }
+  const metrics = runDir ? join(runDir, "metrics.jsonl") : null;
+  if (metrics && existsSync(metrics)) {
+    for (const r of readMetrics(metrics)) {
+      if (r.type === "episode" && typeof r.seed === "number") end = Math.max(end, r.seed + 1);
+    }
+  }
+  return [c.seed, end];
+}
+
+function checkInt(what: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max)
+    throw new InvalidArgumentError(
+      what,
+      v,
+      max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer in [${min}, ${max}]`,
+    );
+  return v;
+}
+
+/** Per-episode sampling stream: from the game seed, skipping the two draws the env uses for the game's seeds. */
+function episodeRng(seed: number): Rng {
+  const r = new Rng(seed);
+  r.nextU32();
+  r.nextU32();
+  return r.fork();
+}
+
+/**
+ * Hands each row of a batch its own stream: Policy.act draws one number per row, in row order. The count is
+ * checked after every call, so a policy that draws differently fails loudly instead of mixing streams.
+ */
+class RowStreams extends Rng {
+  private i = 0;
+  constructor(readonly rows: Rng[]) {
+    super(0);
+  }
+  begin(): void {
+    this.i = 0;
+  }
+  get drawn(): number {
+    return this.i;
+  }
+  override next(): number {
+    const r = this.rows[this.i % this.rows.length];
+    this.i++;
+    return r.next();
+  }
+}
+
+interface Track {
+  seed: number;
+  active: boolean;
+  /** Episodes this env has started. */
+  started: number;
+  rec: EvalRecording | null;
+}
+
+const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
+
+export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
+  if (!opts || typeof opts.checkpoint !== "string")
+    throw new InvalidArgumentError("eval checkpoint", opts?.checkpoint, "a checkpoint or run folder path");
+  const { runDir, checkpoint } = resolveCheckpoint(opts.checkpoint);
+  const E = checkInt("--episodes", opts.episodes, 1, 1_000_000);
+  const seedStart = checkInt(
+    "--seed-start",
+    opts.seedStart ?? DEFAULT_EVAL_SEED_START,
+    0,
+    Number.MAX_SAFE_INTEGER - E,
+  );
+  const ck = loadCheckpoint(checkpoint);
+  const state = ck.state;
+  const config: TrainConfig = state.config;
+  const maxSteps = checkInt("--max-steps", opts.maxSteps ?? config.maxSteps, 1, 10_000_000);
+  const N = checkInt("--envs", opts.envs ?? Math.min(E, config.envs), 1, 4096);
+  if (N > E) throw new InvalidArgumentError("--envs", N, `an integer in [1, ${E}] (at most --episodes)`);
+  const record = checkInt("--record", opts.record ?? 0, 0, E);
+  const workers = opts.workers === undefined ? undefined : checkInt("--workers", opts.workers, 1, N);
+  const greedy = opts.greedy ?? false;
+  const seedEnd = seedStart + E;
+  const trainSeeds = trainingSeedRange(state, runDir);
+  if (seedStart < trainSeeds[1] && trainSeeds[0] < seedEnd) {
+    throw new InvalidArgumentError(
+      "eval seeds",
+      `[${seedStart}, ${seedEnd})`,
+      `a range disjoint from the training seeds [${trainSeeds[0]}, ${trainSeeds[1]}) of ${checkpoint} ` +
+        `(run seed ${config.seed}, ${config.envs} envs, ${Math.max(config.episodes, state.counters.episode)} episodes); ` +
+        `use --seed-start ≥ ${trainSeeds[1]}` +
+        (trainSeeds[0] >= E ? ` or ≤ ${trainSeeds[0] - E}` : ""),
+    );
+  }
+  const outDir =
+    opts.outDir === undefined ? join(runDir, "eval") : opts.outDir === null ? null : resolve(opts.outDir);
+  const boot = {
+    resamples: opts.bootstrap?.resamples,
+    confidence: opts.bootstrap?.confidence,
+    seed: opts.bootstrap?.seed,
+  };
+
+  await initBackend(opts.backend ?? "wasm");
+  const graph = loadBuiltinGraph();
+  const policy = policyForConfig(config, graph);
+  const phase = phaseAt(config, state.counters.episode);
+  let vec: VecEnv | null = null;
+  try {
+    policy.setWeights(blobsToWeights(ck.weights));
+    policy.routing = { mode: phase.routing, tau: phase.tau };
+    const K = policy.numExperts;
+    const O = policy.numOperators;
+    const C = graph.conditionNodes.length;
+    const S = SCENARIOS.length;
+    const labeler = scenarioLabeler(graph);
+    const observer = new BatchObserver(graph, N, {
+      cropSize: policy.config.visual.cropSize,
+      actionMask: config.actionMask,
+      numActions: NUM_SCORE_ACTIONS,
+    });
+    const actionNames = SCORE_ACTION_NAMES.slice(0, NUM_SCORE_ACTIONS);
+    const conditionLabels = Array.from(graph.conditionNodes, (n) => graph.nodes[n].label);
+    const ckRel = relative(runDir, checkpoint) || ".";
+    const envOptions = { task: config.task, maxEpisodeSteps: maxSteps };
+
+    vec = new VecEnv({ numEnvs: N, workers, seedStart, ...envOptions });
+    const views: Observation[] = Array.from({ length: N }, (_, i) => vec!.obsAt(i));
+    const idle = new Rng(0); // rows of envs past the range: their actions are never used
+    const streams = Array.from({ length: N }, () => idle);
+    const rowRng = new RowStreams(streams);
+
+    // Aggregates over every in-range step (routing per env slot, operators per scenario).
+    const routing = new RoutingMetrics(K, S, N);
+    const opSums = Array.from({ length: S }, () => new Float64Array(0));
+    const actionCounts = new Array<number>(actionNames.length).fill(0);
+    let source: "readoutAttention" | "operatorScores" = "operatorScores";
+    let readoutLabels: { label: string; kind: string; expert: string }[] | null = null;
+    let stepCount = 0;
+
+    const newTrack = (i: number, started: number): Track => {
+      const seed = seedStart + started * N + i;
+      const active = seed < seedEnd;
+      streams[i] = active ? episodeRng(seed) : idle;
+      return {
+        seed,
+        active,
+        started: started + 1,
+        rec:
+          active && seed < seedStart + record
+            ? {
+                format: "tedg-episode",
+                version: 1,
+                seed,
+                env: envOptions,
+                actions: [],
+                digests: [digestObservation(views[i])],
+                rewards: [],
+                extras: [],
+                eval: {
+                  kind: "tedg-eval-replay",
+                  checkpoint: ckRel,
+                  greedy,
+                  expertNames: [...policy.expertNames],
+                  actionNames,
+                  conditionLabels,
+                  scenarios: [...SCENARIOS],
+                  score: 0,
+                  length: 0,
+                  endReason: "",
+                  deathCause: "",
+                },
+              }
+            : null,
+      };
+    };
+
+    let obs = vec.reset();
+    observer.resetAll();
+    const tracks = Array.from({ length: N }, (_, i) => newTrack(i, 0));
+    let input = observer.observe(obs, views);
+    const episodes: EvalEpisode[] = [];
+    const recordings: EvalRecording[] = [];
+
+    while (episodes.length < E) {
+      rowRng.begin();
+      const act = policy.act(input, { rng: rowRng, greedy }) as ActResult & {
+        readoutAttention?: Float32Array;
+      };
+      if (!greedy && rowRng.drawn !== N)
+        throw new StateError(
+          `Policy.act drew ${rowRng.drawn} random numbers for ${N} rows; evaluation's per-episode sampling ` +
+            "streams assume one per row (use --greedy, or update RowStreams in src/eval/evaluate.ts)",
+        );
+      // The GAT readout's attention when the policy exposes it, else the operator-score head.
+      let opRow: Float32Array = act.operatorScores;
+      let R = O;
+      if (act.readoutAttention && act.readoutAttention.length % N === 0) {
+        source = "readoutAttention";
+        opRow = act.readoutAttention;
+        R = act.readoutAttention.length / N;
+      }
+      if (!readoutLabels) readoutLabels = readoutNodeLabels(graph, R, policy.expertNames);
+      for (let s = 0; s < S; s++) if (opSums[s].length !== R) opSums[s] = new Float64Array(R);
+
+      for (let i = 0; i < N; i++) {
+        const tr = tracks[i];
+        if (!tr.active) continue;
+        const alpha = act.alpha.subarray(i * K, (i + 1) * K);
+        const scn = labeler.label(observer.conditions, i);
+        routing.step(i, alpha, scn);
+        stepCount++;
+        actionCounts[act.action[i]]++;
+        addOperatorWeights(opSums[scn], opRow, i, R, source === "operatorScores");
+        if (tr.rec) {
+          const cond: number[] = [];
+          for (let c = 0; c < C; c++) if (observer.conditions[i * C + c]) cond.push(c);
+          const extra: EvalStepExtra = {
+            a: act.action[i],
+            alpha: Array.from(alpha, (x) => round(x, 4)),
+            cond,
+            scn,
+            v: round(act.value[i], 3),
+          };
+          tr.rec.extras.push(extra);
+          tr.rec.actions.push(act.action[i]);
+        }
+      }
+
+      const res = vec.step(act.action);
+      const ended = new Map(res.episodes.map((e) => [e.env, e]));
+      for (let i = 0; i < N; i++) {
+        const rec = tracks[i].rec;
+        if (!rec) continue;
+        const info = ended.get(i);
+        rec.digests.push(digestObservation(info ? info.finalObs : views[i]));
+        rec.rewards.push(res.rewards[i]);
+      }
+      for (const info of res.episodes) {
+        const i = info.env;
+        const tr = tracks[i];
+        observer.resetEnv(i);
+        if (tr.active) {
+          if (info.endReason === "crash")
+            throw new StateError(
+              `env ${i}'s game (seed ${tr.seed}) crashed (${info.detail}); the evaluation cannot continue`,
+            );
+          if (info.seed !== tr.seed)
+            throw new StateError(
+              `env ${i} finished seed ${info.seed}, expected ${tr.seed} (VecEnv seed schedule changed?)`,
+            );
+          const r = routing.endEpisode(i);
+          const ep: EvalEpisode = {
+            seed: tr.seed,
+            score: info.score,
+            reward: round(info.return, 6),
+            length: info.length,
+            maxDepth: info.maxDepth,
+            endReason: info.endReason,
+            deathCause: info.detail,
+            alphaEntropyStep: r.alphaEntropyStep,
+            alphaEntropyOfMean: r.alphaEntropyOfMean,
+            alphaMean: r.alphaMean,
+            switchRate: r.switchRate,
+            scenarioSteps: r.scenarioSteps,
+          };
+          episodes.push(ep);
+          if (tr.rec) {
+            Object.assign(tr.rec.eval, {
+              score: ep.score,
+              length: ep.length,
+              endReason: ep.endReason,
+              deathCause: ep.deathCause,
+            });
+            recordings.push(tr.rec);
+          }
+          opts.onEpisode?.(episodes.length, E, ep);
+        }
+        if (!tr.active) routing.resetSlot(i);
+        tracks[i] = newTrack(i, tr.started);
+      }
+      obs = res.obs;
+      input = observer.observe(obs, views);
+    }
+
+    episodes.sort((a, b) => a.seed - b.seed);
+    recordings.sort((a, b) => a.seed - b.seed);
+    const names = [...policy.expertNames];
+    const byName = (v: number[]) => Object.fromEntries(names.map((n, k) => [n, v[k]]));
+    const tot = routing.totals();
+    const counts = (xs: string[]) => {
+      const m: Record<string, number> = {};
+      for (const x of [...xs].sort()) m[x] = (m[x] ?? 0) + 1;
+      return m;
+    };
+    const deaths = counts(
+      episodes.filter((e) => e.endReason === "death").map((e) => e.deathCause || "(unknown)"),
+    );
+    const cfgBoot = { resamples: boot.resamples ?? 10_000, confidence: boot.confidence ?? 0.95 };
+    const name = evalName(ckRel, seedStart, E, greedy, maxSteps);
+
+    const summary: EvalSummary = {
+      format: EVAL_FORMAT,
+      version: EVAL_VERSION,
+      name,
+      checkpoint: {
+        path: ckRel,
+        episode: state.counters.episode,
+        update: state.counters.update,
+        envSteps: state.counters.envSteps,
+        phase: phase.name,
+        routing: phase.routing,
+        tau: phase.tau,
+      },
+      run: {
+        expName: config.expName,
+        seed: config.seed,
+        envs: config.envs,
+        episodes: config.episodes,
+        maxSteps: config.maxSteps,
+        ablation: config.ablation,
+      },
+      settings: {
+        episodes: E,
+        seedStart,
+        seedEnd,
+        greedy,
+        maxSteps,
+        task: config.task,
+        envs: N,
+        bootstrap: cfgBoot,
+      },
+      trainingSeeds: trainSeeds,
+      score: summarize(
+        episodes.map((e) => e.score),
+        boot,
+      ),
+      reward: summarize(
+        episodes.map((e) => e.reward),
+        boot,
+      ),
+      length: summarize(
+        episodes.map((e) => e.length),
+        boot,
+      ),
+      depth: summarize(
+        episodes.map((e) => e.maxDepth),
+        boot,
+      ),
+      depthReached: counts(episodes.map((e) => String(e.maxDepth))),
+      endReasons: counts(episodes.map((e) => e.endReason || "(none)")),
+      deathCauses: Object.entries(deaths)
+        .map(([cause, count]) => ({ cause, count }))
+        .sort((a, b) => b.count - a.count || a.cause.localeCompare(b.cause)),
+      actions: Object.fromEntries(
+        actionNames.map((n, a) => [n, stepCount ? actionCounts[a] / stepCount : 0]),
+      ),
+      routing: {
+        expertNames: names,
+        maxEntropy: Math.log(K),
+        alphaEntropyStep: tot.alphaEntropyStep,
+        // Steps of one episode are correlated; resampling episodes' per-step means is the honest interval.
+        alphaEntropyStepCI: bootstrapMeanCI(
+          episodes.map((e) => e.alphaEntropyStep),
+          boot,
+        ),
+        alphaEntropyOfMeanOriginal: episodes.length
+          ? episodes.reduce((a, e) => a + e.alphaEntropyOfMean, 0) / episodes.length
+          : 0,
+        alphaMean: byName(tot.alphaMean),
+        dominantShare: byName(tot.dominantShare),
+        switchRate: tot.switchRate,
+      },
+      specialisation: {
+        scenarios: [...SCENARIOS],
+        definition: {
+          ...Object.fromEntries(Object.entries(SCENARIO_CONDITIONS).map(([k, v]) => [k, [...v]])),
+          general: [],
+        },
+        table: tot.table,
+        scenarioSteps: tot.scenarioSteps,
+        mutualInformation: tot.mutualInformation,
+        normalisedMutualInformation: tot.normalisedMutualInformation,
+      },
+      operators: {
+        source,
+        description:
+          source === "readoutAttention"
+            ? "mean attention weight of the GAT readout over operator/effect nodes, per scenario"
+            : "mean softmax over operators of the policy's operator-score head (a learned linear head on the " +
+              "GAT's last-layer operator rows; not attention weights), per scenario",
+        byScenario: Object.fromEntries(
+          SCENARIOS.map((s, si) => [s, topOperators(opSums[si], tot.scenarioSteps[si], readoutLabels ?? [])]),
+        ),
+      },
+      episodes,
+      replays: recordings.map((r) => `replays/${name}-seed${r.seed}.json`),
+    };
+
+    const files: EvalResult["files"] = { summary: null, replays: [] };
+    if (outDir) {
+      recordings.forEach((r, j) => {
+        const f = join(outDir, summary.replays[j]);
+        saveRecording(f, r);
+        files.replays.push(f);
+      });
+      // The summary last: a summary on disk means its replays are there too.
+      files.summary = join(outDir, `${name}.json`);
+      writeFileAtomic(files.summary, JSON.stringify(summary, null, 1) + "\n");
+    }
+    return { ...summary, recordings, files };
+  } finally {
+    vec?.close();
+    policy.dispose();
+  }
+}
+
+/** eval file name: checkpoint, seeds, mode and step cap, so different evals of one run do not overwrite. */
+export function evalName(
+  ckRel: string,
+  seedStart: number,
+  episodes: number,
+  greedy: boolean,
+  maxSteps: number,
+): string {
+  const ck = ckRel.replace(/^checkpoints[\\/]/, "ep").replace(/[^A-Za-z0-9._-]+/g, "_") || "checkpoint";
+  return `${ck}-s${seedStart}-n${episodes}-${greedy ? "greedy" : "sample"}-max${maxSteps}`;
+}
+
+/** Labels of the rows of operatorScores (R = operators) or readout attention (operators then effects). */
+function readoutNodeLabels(
+  graph: Hypergraph,
+  R: number,
+  expertNames: readonly string[],
+): { label: string; kind: string; expert: string }[] {
+  const ops = Array.from(graph.operatorNodes);
+  const nodes = R === ops.length ? ops : [...ops, ...Array.from(graph.effectNodes)];
+  return Array.from({ length: R }, (_, r) => {
+    const n = nodes[r];
+    if (n === undefined) return { label: `#${r}`, kind: "node", expert: "" };
+    const node = graph.nodes[n];
+    const j = r < ops.length ? r : -1;
+    return {
+      label: node.label,
+      kind: node.type,
+      expert: j >= 0 ? (expertNames[graph.operatorExpert[j]] ?? node.expert ?? "") : "",
+    };
+  });
+}
+
+/** Adds row i of [B × R] weights to `sums` (softmax first for raw scores, so steps weigh equally). */
+function addOperatorWeights(
+  sums: Float64Array,
+  w: Float32Array,
+  i: number,
+  R: number,
+  softmax: boolean,
+): void {
+  const off = i * R;
+  if (!softmax) {
+    for (let r = 0; r < R; r++) sums[r] += w[off + r];
+    return;
+  }
+  let m = -Infinity;
+  for (let r = 0; r < R; r++) m = Math.max(m, w[off + r]);
+  let z = 0;
+  for (let r = 0; r < R; r++) z += Math.exp(w[off + r] - m);
+  for (let r = 0; r < R; r++) sums[r] += Math.exp(w[off + r] - m) / z;
+}
+
+function topOperators(
+  sums: Float64Array,
+  steps: number,
+  labels: { label: string; kind: string; expert: string }[],
+): { label: string; kind: string; expert: string; weight: number }[] {
+  if (!steps) return [];
+  return Array.from(sums, (s, r) => ({ r, w: s / steps }))
+    .sort((a, b) => b.w - a.w || a.r - b.r)
+    .slice(0, TOP_OPERATORS)
+    .map(({ r, w }) => ({
+      ...(labels[r] ?? { label: `#${r}`, kind: "node", expert: "" }),
+      weight: round(w, 6),
+    }));
+}
+
+/** Reads an eval summary written by `evaluate`. */
+export function readEvalSummary(path: string): EvalSummary {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new FileFormatError(path, `not a readable eval summary (${(e as Error).message})`);
+  }
+  const s = raw as EvalSummary;
+  if (!s || s.format !== EVAL_FORMAT || s.version !== EVAL_VERSION)
+    throw new FileFormatError(
+      path,
+      `expected {"format":"${EVAL_FORMAT}","version":${EVAL_VERSION},…} (written by tedg eval)`,
+    );
+  return s;
+}

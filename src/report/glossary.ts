@@ -1,0 +1,44 @@
+/** One line per metric, shown at the end of every report (and mirrored in the README). */
+export const GLOSSARY: readonly [string, string][] = [
+  [
+    "score",
+    "NetHack's bottom-line score (botl_score: gold gained + experience + 50 per level below the first + deep-level bonus) on the episode's last observation.",
+  ],
+  ["reward", "Sum of the env rewards of the episode (score deltas minus the step penalty)."],
+  [
+    "95% CI",
+    "Percentile bootstrap interval of the mean (10,000 resamples of the episodes, fixed seed): if two runs' intervals for a difference include 0, the difference may be noise.",
+  ],
+  ["depth", "Deepest dungeon level reached in the episode."],
+  ["length", "Steps taken; an episode ends by death or at the step cap (max_steps)."],
+  [
+    "per-step H(α)",
+    "Mean over steps of the entropy of the routing weights α_t: ln K for a uniform router, 0 when every step uses one expert. The routing metric to read.",
+  ],
+  [
+    "H(mean α) (original)",
+    "Entropy of α averaged over an episode or batch — the original's alpha_entropy (B6). High both for a uniform router and for sharp switching, so it cannot show specialisation.",
+  ],
+  ["mean α", "Average routing weight each expert receives."],
+  ["dominant share", "Share of steps on which each expert has the largest α."],
+  ["switch rate", "Share of consecutive step pairs (within an episode) where the dominant expert changes."],
+  [
+    "scenario",
+    "Label of a step from its conditions: combat (hostile adjacent) > survival (HP low/critical or hungry) > exploration (frontier within 3 squares, or downstairs in view) > general.",
+  ],
+  [
+    "mutual information",
+    "I(scenario; dominant expert) in nats from the scenario × expert table: 0 = the expert choice ignores the situation; normalised MI divides by the smaller of the two entropies.",
+  ],
+  [
+    "top operators",
+    "Operators of the knowledge graph weighted most in each scenario: GAT readout attention if the policy reports it, else the softmax of the operator-score head (labelled).",
+  ],
+  [
+    "loss terms",
+    "Raw value of each PPO/auxiliary term per update, and the value as weighted in the total loss.",
+  ],
+  ["approx_kl / clip_fraction", "How far an update moved the policy from the one that collected the data."],
+  ["explained_variance", "1 − Var(return − value)/Var(return): how well the critic predicts returns."],
+  ["steps/s", "Environment steps per second of wall time over rollout + update."],
+];
