@@ -46,7 +46,9 @@ export function defaultPhases(): PhaseConfig[] {
       name: "fine-tune",
       until: null,
       routing: "sparsemax",
-      tau: { start: 0.5, end: 0.5 },
+      // τ_min: the optional further anneal, on by default (docs/training.md): at τ 0.5 the router's
+      // small logit gaps keep every expert in sparsemax's support, so routing could not become sparse at lr 1e-5.
+      tau: { start: 0.5, end: 0.1 },
       lr: 1e-5,
       entropyCoef: 0.01,
       routingEntropyCoef: { start: 0.05, end: 0.05 },
