@@ -7,7 +7,11 @@ import { benchEnv } from "./commands/env-bench.js";
 import { play, watch } from "./commands/play.js";
 import { registerGraphCommands } from "./commands/graph.js";
 import { registerTrainCommand } from "./commands/train.js";
-import { loadRecording, replayRecording, makeEnv, keyName } from "../env/index.js";
+import { registerEvalCommand } from "./commands/eval.js";
+import { loadRecording, keyName } from "../env/index.js";
+import { formatEvalStep, replayEpisode } from "../eval/index.js";
+import { registerReportCommand } from "./commands/report.js";
+import { registerCompareCommand } from "./commands/compare.js";
 
 function int(name: string, min = 0) {
   return (v: string) => {
@@ -55,18 +59,18 @@ program
   .option("--delay <ms>", "delay between frames", int("delay"), 80)
   .action(async (file: string, o: { delay: number }) => {
     const rec = loadRecording(file);
-    const env = makeEnv({
-      ...rec.env,
-      maxEpisodeSteps: Math.max(rec.actions.length + 1, rec.env.maxEpisodeSteps ?? 0),
-    });
     const frames: string[] = [];
-    replayRecording(env, rec, (k) =>
+    // replayEpisode hides the CLI's argv from the engine (see src/eval/replay.ts); eval replays (tedg eval
+    // --record) also show the decision taken at each frame.
+    replayEpisode(rec, (k, _obs, env) => {
+      const extra = formatEvalStep(rec, k);
       frames.push(
         env.render() +
           `\nstep ${k}/${rec.actions.length}` +
-          (k > 0 ? ` action ${rec.actions[k - 1]} (${keyName(env.actionKeys[rec.actions[k - 1]])})` : ""),
-      ),
-    );
+          (k > 0 ? ` action ${rec.actions[k - 1]} (${keyName(env.actionKeys[rec.actions[k - 1]])})` : "") +
+          (extra ? `\n${extra}` : ""),
+      );
+    });
     for (const f of frames) {
       process.stdout.write((process.stdout.isTTY ? "\x1b[H\x1b[2J" : "") + f + "\n");
       if (process.stdout.isTTY && o.delay) await new Promise((r) => setTimeout(r, o.delay));
@@ -86,9 +90,39 @@ bench
     const r = benchEnv(o);
     console.log(o.json ? JSON.stringify(r) : JSON.stringify(r, null, 2));
   });
+bench
+  .command("model")
+  .description("policy inference latency and one full PPO update, on transitions recorded from real play")
+  .option("--backend <name>", "tensor backend: wasm or cpu", "wasm")
+  .option("--transitions <n>", "transitions per update", int("transitions", 1), 2048)
+  .option("--epochs <n>", "PPO epochs", int("epochs", 1), 4)
+  .option("--minibatch <n>", "minibatch size", int("minibatch", 1), 512)
+  .option("--reps <n>", "timed updates (median reported)", int("reps", 1), 3)
+  .option("--update <impl>", "trainer (src/train ppoUpdate) or model (the model layer's mirror)", "trainer")
+  .option("--json", "print JSON only")
+  .action(async (o: { backend: string; update: string; json?: boolean } & Record<string, number>) => {
+    const { benchModelCommand } = await import("./commands/model-bench.js");
+    if (o.backend !== "wasm" && o.backend !== "cpu")
+      throw new CommanderArgError(`--backend must be wasm or cpu, got "${o.backend}"`);
+    if (o.update !== "trainer" && o.update !== "model")
+      throw new CommanderArgError(`--update must be trainer or model, got "${o.update}"`);
+    const r = await benchModelCommand({
+      backend: o.backend,
+      update: o.update,
+      transitions: o.transitions,
+      epochs: o.epochs,
+      minibatch: o.minibatch,
+      reps: o.reps,
+      log: o.json ? undefined : (m) => console.error(`tedg bench model: ${m}`),
+    });
+    console.log(o.json ? JSON.stringify(r) : JSON.stringify(r, null, 2));
+  });
 
 registerGraphCommands(program, int);
 registerTrainCommand(program, int);
+registerEvalCommand(program, int);
+registerReportCommand(program);
+registerCompareCommand(program, int);
 
 program.command("version").action(() => {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {

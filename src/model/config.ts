@@ -1,6 +1,7 @@
 /** Model configuration (zod schema with defaults). Defaults are sized to the update budget, see docs/model.md. */
 import { z } from "zod";
 import { ROUTING_MODES } from "./routing.js";
+import { DEFAULT_CROP_SIZE } from "./features.js";
 
 const posInt = () => z.number().int().min(1);
 
@@ -16,11 +17,11 @@ export const ModelConfigSchema = z
       .object({
         cropSize: posInt()
           .refine((v) => v % 2 === 1, "crop size must be odd")
-          .default(15),
+          .default(DEFAULT_CROP_SIZE),
         glyphEmbedDim: posInt().default(4),
         /** Buckets of the hashed fine glyph id (0 disables it). */
         glyphHashBuckets: z.number().int().min(0).default(64),
-        cropHidden: posInt().default(128),
+        cropHidden: posInt().default(64),
         /** Width of h_vis (two Lin→ReLU→LN layers). */
         hidden: posInt().default(128),
       })
@@ -28,7 +29,7 @@ export const ModelConfigSchema = z
       .prefault({}),
     gat: z
       .object({
-        dim: posInt().default(32),
+        dim: posInt().default(16),
         heads: posInt().default(4),
         layers: posInt().max(6).default(2),
         /** Width of h_logic. */
@@ -45,9 +46,14 @@ export const ModelConfigSchema = z
       .strict()
       .prefault({}),
     critic: z
-      .object({ hidden: z.array(posInt()).default([128, 64]) })
+      .object({ hidden: z.array(posInt()).default([64, 64]) })
       .strict()
       .prefault({}),
+    /**
+     * One flat tf.Variable for all parameters (default): the optimiser and gradient bookkeeping then cost a
+     * few ops per step instead of a few per parameter. false: one variable per named parameter.
+     */
+    packParams: z.boolean().default(true),
     routing: z
       .object({
         mode: z

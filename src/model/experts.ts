@@ -1,21 +1,21 @@
 /**
- * K expert MLPs on h_vis, evaluated together: layer 0 is one [V, K·E] matmul, later layers are batched
- * matmuls over a leading expert axis. Same maths as K separate Lin→ReLU→LN stacks (the original's order),
- * with per-expert LayerNorm parameters and an orthogonal (gain 0.5, bias 0) output layer per expert.
+ * K expert MLPs on h_vis, evaluated together: layer 0 is one [V, K·E0] product, later layers batched
+ * products over a leading expert axis, and each LayerNorm one fused kernel (grouped / blocked per expert). Same maths as K separate Lin→ReLU→LN stacks (the original's order), with
+ * per-expert LayerNorm parameters and an orthogonal (gain 0.5, bias 0) output layer per expert.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Rng } from "../util/rng.js";
 import { fanInUniform, orthogonal } from "./init.js";
-import { layerNorm } from "./layers.js";
-import type { ParamStore } from "./params.js";
+import { layerNormFused } from "./kernels/index.js";
+import type { Param, ParamStore } from "./params.js";
 
 export const EXPERT_OUT_GAIN = 0.5;
 
 interface Layer {
-  w: tf.Variable;
-  b: tf.Variable;
-  g?: tf.Variable;
-  beta?: tf.Variable;
+  w: Param;
+  b: Param;
+  g?: Param;
+  beta?: Param;
 }
 
 function stack(K: number, per: (k: number) => Float32Array): Float32Array {
@@ -91,13 +91,17 @@ export class Experts {
     const K = this.K;
     const l0 = this.layers[0];
     const E0 = this.hidden[0];
-    let h = tf.relu(tf.add(tf.matMul(hVis, l0.w), l0.b));
-    h = tf.transpose(tf.reshape(h, [B, K, E0]), [1, 0, 2]); // [K, B, E0]
-    h = layerNorm(h, l0.g!, l0.beta!);
+    // Layer 0: one product for all experts, LayerNorm per expert group; then the [K, B, E] layout, where later
+    // layers are batched products (one XNNPACK product per expert, kernels/batch-matmul.ts).
+    let h: tf.Tensor = layerNormFused(tf.matMul(hVis, l0.w.t as tf.Tensor2D), l0.b.t, l0.g!.t, l0.beta!.t, {
+      groupSize: E0,
+      preRelu: true,
+    });
+    h = tf.transpose(tf.reshape(h, [B, K, E0]), [1, 0, 2]);
     for (let i = 1; i < this.layers.length; i++) {
       const l = this.layers[i];
-      h = tf.add(tf.matMul(h as tf.Tensor3D, l.w as tf.Tensor as tf.Tensor3D), l.b);
-      if (l.g) h = layerNorm(tf.relu(h), l.g, l.beta!);
+      const y = tf.matMul(h as tf.Tensor3D, l.w.t as tf.Tensor3D);
+      h = l.g ? layerNormFused(y, l.b.t, l.g.t, l.beta!.t, { preRelu: true, blocks: K }) : tf.add(y, l.b.t);
     }
     return tf.transpose(h, [1, 0, 2]) as tf.Tensor3D;
   }

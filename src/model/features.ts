@@ -2,7 +2,7 @@
  * Pure-JS featuriser: observation → compact per-step features the trainer stores in its rollout buffer and
  * the policy consumes both when acting and when updating (so there is no act/update mismatch).
  *  - blstats: 27 scaled floats
- *  - crop:    glyph ids of the 15×15 window centred on the hero (out of map = CROP_PAD)
+ *  - crop:    glyph ids of the S×S window centred on the hero (default 11×11; out of map = CROP_PAD)
  *  - inv:     per object class (0..17), log1p(count)/2 of inventory slots of that class
  */
 import { BL, BLSTATS_SIZE } from "../env/blstats.js";
@@ -14,7 +14,8 @@ import { InvalidArgumentError } from "../util/errors.js";
 export const NUM_OCLASSES = 18;
 /** Glyph id used for crop cells outside the map. */
 export const CROP_PAD = G.MAX_GLYPH;
-export const DEFAULT_CROP_SIZE = 15;
+/** Default crop side (the policy config's visual.cropSize default); see docs/model.md for the sizing. */
+export const DEFAULT_CROP_SIZE = 11;
 
 export interface Features {
   B: number;

@@ -4,14 +4,20 @@
  * A node's output after layer ℓ is a deterministic function of the rows its inputs (itself and its
  * in-neighbours) hold after layer ℓ−1. So instead of running the GAT once per mask, each layer computes one
  * row per distinct *input tuple* of each node ("unit"). Consequences, with no special casing:
- *  - a condition node (no in-edges) has at most 2 units per layer: active / inactive, shared by all masks;
+ *  - a condition node (no in-edges) has at most 2 units per layer: active / inactive, shared by all masks
+ *    (the precomputed two states of every condition);
  *  - an operator has one unit per distinct combination of its in-neighbours' bits in the batch (its
- *    "sub-mask"), usually far fewer than the number of distinct full masks;
+ *    "sub-mask"), usually far fewer than the number of distinct full masks; its layer-1 output is an edge
+ *    softmax over precomputed condition states;
  *  - a node whose inputs never vary (e.g. an effect at layer 1, fed by operators whose layer-0 features do
  *    not depend on the mask) has one unit, computed once for the whole batch.
- * Edge-level work then runs over the edges of these units only.
+ * Edge-level work then runs over the edges of these units only (kernels/attend.ts).
+ *
+ * Masks are first deduplicated on the conditions that have an out-edge: the others cannot reach an operator
+ * or an effect, so they change neither h_logic nor the operator scores.
  */
 import type { Hypergraph } from "../knowledge/types.js";
+import type { AttendIndex } from "./kernels/index.js";
 
 export interface GatStructure {
   numNodes: number;
@@ -34,6 +40,8 @@ export interface GatStructure {
   keyInputs: Int32Array[];
   readoutNodes: Int32Array;
   operatorNodes: Int32Array;
+  /** Condition indices (mask columns) with at least one out-edge. */
+  relevantConds: Int32Array;
 }
 
 export function buildStructure(g: Hypergraph, numRelations: number): GatStructure {
@@ -71,6 +79,12 @@ export function buildStructure(g: Hypergraph, numRelations: number): GatStructur
     for (let p = inStart[n]; p < inStart[n + 1]; p++) s.add(inSrc[p]);
     keyInputs.push(Int32Array.from(s));
   }
+  const hasOut = new Uint8Array(N);
+  for (let e = 0; e < E; e++) if (g.edgeSrc[e] !== g.edgeDst[e]) hasOut[g.edgeSrc[e]] = 1;
+  const relevant: number[] = [];
+  g.conditionNodes.forEach((n, c) => {
+    if (hasOut[n]) relevant.push(c);
+  });
   const readout = Int32Array.from([...g.operatorNodes, ...g.effectNodes]);
   return {
     numNodes: N,
@@ -88,22 +102,20 @@ export function buildStructure(g: Hypergraph, numRelations: number): GatStructur
     keyInputs,
     readoutNodes: readout,
     operatorNodes: Int32Array.from(g.operatorNodes),
+    relevantConds: Int32Array.from(relevant),
   };
 }
 
-const DIRECT_TABLE = 1 << 18;
-
-export interface LayerPlan {
-  /** Units (output rows) of this layer. */
+export interface LayerPlan extends AttendIndex {
+  /** Units (output rows) of this layer (= numSeg). */
   numUnits: number;
-  /** Per unit: the row of its own node in the previous layer's table (residual input). */
+  /** Rows of the layer's input table. */
+  numRows: number;
+  /** Per unit: the row of its own node in the previous table (residual input and destination score). */
   selfRow: Int32Array;
-  /** Edges incl. self-loops: src/dst rows in the previous table, relation, destination unit. */
-  src: Int32Array;
-  dst: Int32Array;
   rel: Int32Array;
-  seg: Int32Array;
-  /** Units that have more than one incoming edge (for the attention-entropy metric). */
+  dst: Int32Array;
+  /** Units that have at least one incoming edge besides the self-loop (for the attention-entropy metric). */
   numAttending: number;
 }
 
@@ -111,180 +123,349 @@ export interface GatPlan {
   M: number;
   numRows0: number;
   layers: LayerPlan[];
-  /** Readout: per (mask, readout node) the row of the last table, and the mask as segment. */
-  readIdx: Int32Array;
-  readSeg: Int32Array;
+  /** Readout: per mask, its readout nodes' rows of the last table (segment = mask). */
+  readout: AttendIndex;
   /** Per (mask, operator) the row of the last table. */
   opIdx: Int32Array;
+}
+
+/** Open-addressing map int key → dense id, cleared in O(1) by a generation stamp. */
+class IdTable {
+  private keys = new Int32Array(0);
+  private vals = new Int32Array(0);
+  private stamp = new Int32Array(0);
+  private gen = 0;
+  private shift = 32;
+  private mask = 0;
+
+  /** Starts a new mapping for at most n distinct keys. */
+  begin(n: number): void {
+    let cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    if (cap > this.keys.length) {
+      this.keys = new Int32Array(cap);
+      this.vals = new Int32Array(cap);
+      this.stamp = new Int32Array(cap);
+      this.gen = 0;
+    }
+    this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
+    this.gen++;
+    if (this.gen > 0x3fffffff) {
+      this.stamp.fill(0);
+      this.gen = 1;
+    }
+  }
+
+  /** Dense id of key; a new key gets id `next` (returned as −1 − next so the caller can count). */
+  get(key: number, next: number): number {
+    let h = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    for (;;) {
+      if (this.stamp[h] !== this.gen) {
+        this.stamp[h] = this.gen;
+        this.keys[h] = key;
+        this.vals[h] = next;
+        return -1 - next;
+      }
+      if (this.keys[h] === key) return this.vals[h];
+      h = (h + 1) & this.mask;
+    }
+  }
+}
+
+const table = new IdTable();
+
+/**
+ * Renumbers keys[0..M) to dense ids in order of first occurrence (in place); returns the number of ids.
+ * Keys must be < 2^31.
+ */
+function compact(keys: Int32Array, M: number): number {
+  table.begin(M);
+  let n = 0;
+  for (let m = 0; m < M; m++) {
+    const id = table.get(keys[m], n);
+    if (id < 0) {
+      keys[m] = n++;
+    } else keys[m] = id;
+  }
+  return n;
+}
+
+const KEY_LIMIT = 2 ** 30;
+const DIRECT = 1 << 16;
+const direct = new Int32Array(DIRECT).fill(-1);
+
+function keyFirst(key: Int32Array, ids: Int32Array, M: number): void {
+  for (let m = 0; m < M; m++) key[m] = ids[m];
+}
+
+function keyNext(key: Int32Array, ids: Int32Array, c: number, M: number): void {
+  for (let m = 0; m < M; m++) key[m] = key[m] * c + ids[m];
+}
+
+/** Dense ids (in order of first occurrence) of small keys through the direct table, which is reset after. */
+function assignDirect(key: Int32Array, out: Int32Array, first: Int32Array, M: number): number {
+  let units = 0;
+  for (let m = 0; m < M; m++) {
+    const kk = key[m];
+    let u = direct[kk];
+    if (u < 0) {
+      u = units++;
+      direct[kk] = u;
+      first[u] = m;
+    }
+    out[m] = u;
+  }
+  for (let u = 0; u < units; u++) direct[key[first[u]]] = -1;
+  return units;
+}
+
+/** First occurrences of already dense ids (copied to out). */
+function assignIds(key: Int32Array, out: Int32Array, first: Int32Array, units: number, M: number): void {
+  first.fill(-1, 0, units);
+  for (let m = 0; m < M; m++) {
+    const u = key[m];
+    if (first[u] < 0) first[u] = m;
+    out[m] = u;
+  }
 }
 
 /** Builds the plan for M distinct masks (row-major [M × numConditions], nonzero = active). */
 export function buildPlan(st: GatStructure, masks: Uint8Array, M: number, numLayers: number): GatPlan {
   const N = st.numNodes;
   const C = st.numConditions;
-  let rowOf = new Int32Array(M * N);
+  // unit[n][m]: which of node n's rows mask m uses, relative to the node's first row (offset[n]). Nodes whose
+  // row never varies share one zero array; a node whose units carry over to the next layer keeps its array.
+  const zeros = new Int32Array(M);
+  let unit: Int32Array[] = new Array<Int32Array>(N);
+  // count[n]: distinct rows node n takes in the batch (a condition's layer-0 table has both rows either way).
   let count = new Int32Array(N);
   let offset = st.row0Offset;
+  // changed[n]: node n's partition of the masks got finer in the last layer (at layer 0: it varies at all).
+  let changed = new Uint8Array(N);
   for (let n = 0; n < N; n++) {
     const c = st.condOf[n];
-    count[n] = c >= 0 ? 2 : 1;
-    const o = st.row0Offset[n];
-    if (c < 0) for (let m = 0; m < M; m++) rowOf[m * N + n] = o;
-    else for (let m = 0; m < M; m++) rowOf[m * N + n] = o + (masks[m * C + c] !== 0 ? 1 : 0);
+    if (c < 0) {
+      unit[n] = zeros;
+      count[n] = 1;
+    } else {
+      const bits = new Int32Array(M);
+      let on = 0;
+      for (let m = 0; m < M; m++) {
+        const b = masks[m * C + c] !== 0 ? 1 : 0;
+        bits[m] = b;
+        on += b;
+      }
+      unit[n] = bits;
+      count[n] = on > 0 && on < M ? 2 : 1;
+    }
+    changed[n] = count[n] > 1 ? 1 : 0;
   }
   const layers: LayerPlan[] = [];
-  const table = new Int32Array(DIRECT_TABLE).fill(-1);
+  const key = new Int32Array(M);
+  const first = new Int32Array(M);
+  let prevRep: Int32Array | undefined;
   for (let l = 0; l < numLayers; l++) {
-    const nextRow = new Int32Array(M * N);
+    const nextUnit = new Array<Int32Array>(N);
     const nextCount = new Int32Array(N);
     const nextOffset = new Int32Array(N + 1);
-    const unitRep: number[] = []; // representative mask per unit, global unit order
-    const unitNode: number[] = [];
-    const local = new Int32Array(M);
+    const nextChanged = new Uint8Array(N);
+    let unitNode = new Int32Array(Math.max(16, 2 * N));
+    let unitRep = new Int32Array(unitNode.length);
+    let U = 0;
     for (let n = 0; n < N; n++) {
       const inputs = st.keyInputs[n];
-      const varying: number[] = [];
-      let radix = 1;
-      for (let i = 0; i < inputs.length; i++) {
-        if (count[inputs[i]] > 1) {
-          varying.push(inputs[i]);
-          radix *= count[inputs[i]];
+      // A node's partition only gets finer through its in-neighbours (it is always an input of itself): if
+      // none of them changed in the last layer, its units are the last layer's (conditions after layer 1,
+      // operators after layer 2, …). Layer-0 rows of conditions are not units (unit 0 must be the first
+      // mask's), so they are always keyed.
+      let reuse = l > 0 || st.condOf[n] < 0;
+      for (let i = 1; reuse && i < inputs.length; i++) if (changed[inputs[i]]) reuse = false;
+      let units: number;
+      if (reuse) {
+        units = count[n];
+        nextUnit[n] = unit[n];
+        for (let u = 0; u < units; u++) first[u] = prevRep ? prevRep[offset[n] + u] : 0;
+      } else {
+        // Mixed-radix key of the varying inputs' units (compacted to dense ids whenever it would overflow).
+        let radix = 1;
+        for (let i = 0; i < inputs.length; i++) {
+          const j = inputs[i];
+          const c = count[j];
+          if (c <= 1) continue;
+          if (radix === 1) keyFirst(key, unit[j], M);
+          else {
+            if (radix * c > KEY_LIMIT) radix = compact(key, M);
+            keyNext(key, unit[j], c, M);
+          }
+          radix *= c;
+        }
+        if (radix === 1) {
+          units = 1;
+          nextUnit[n] = zeros;
+          first[0] = 0;
+        } else {
+          const ids = new Int32Array(M);
+          if (radix <= DIRECT) units = assignDirect(key, ids, first, M);
+          else {
+            units = compact(key, M);
+            assignIds(key, ids, first, units, M);
+          }
+          nextUnit[n] = units > 1 ? ids : zeros;
         }
       }
-      let units = 0;
-      if (varying.length === 0) {
-        local.fill(0);
-        units = 1;
-        unitRep.push(0);
-        unitNode.push(n);
-      } else if (radix <= DIRECT_TABLE) {
-        // Small key space: a direct-index table (reset through the list of touched keys) beats a Map.
-        const touched: number[] = [];
-        for (let m = 0; m < M; m++) {
-          let key = 0;
-          for (let i = 0; i < varying.length; i++) {
-            const j = varying[i];
-            key = key * count[j] + (rowOf[m * N + j] - offset[j]);
-          }
-          let u = table[key];
-          if (u < 0) {
-            u = units++;
-            table[key] = u;
-            touched.push(key);
-            unitRep.push(m);
-            unitNode.push(n);
-          }
-          local[m] = u;
-        }
-        for (const t of touched) table[t] = -1;
-      } else if (radix <= 2 ** 52) {
-        const seen = new Map<number, number>();
-        for (let m = 0; m < M; m++) {
-          let key = 0;
-          for (let i = 0; i < varying.length; i++) {
-            const j = varying[i];
-            key = key * count[j] + (rowOf[m * N + j] - offset[j]);
-          }
-          let u = seen.get(key);
-          if (u === undefined) {
-            u = units++;
-            seen.set(key, u);
-            unitRep.push(m);
-            unitNode.push(n);
-          }
-          local[m] = u;
-        }
-      } else {
-        const seen = new Map<string, number>();
-        for (let m = 0; m < M; m++) {
-          let key = "";
-          for (let i = 0; i < varying.length; i++)
-            key += rowOf[m * N + varying[i]] - offset[varying[i]] + ",";
-          let u = seen.get(key);
-          if (u === undefined) {
-            u = units++;
-            seen.set(key, u);
-            unitRep.push(m);
-            unitNode.push(n);
-          }
-          local[m] = u;
-        }
+      if (U + units > unitNode.length) {
+        const cap = Math.max(2 * unitNode.length, U + units);
+        const a = new Int32Array(cap);
+        a.set(unitNode);
+        unitNode = a;
+        const b = new Int32Array(cap);
+        b.set(unitRep);
+        unitRep = b;
+      }
+      // Representative mask of each unit: its first occurrence.
+      for (let u = 0; u < units; u++) {
+        unitNode[U + u] = n;
+        unitRep[U + u] = first[u];
       }
       nextCount[n] = units;
       nextOffset[n + 1] = nextOffset[n] + units;
-      const o = nextOffset[n];
-      for (let m = 0; m < M; m++) nextRow[m * N + n] = o + local[m];
+      nextChanged[n] = units !== count[n] ? 1 : 0;
+      U += units;
     }
-    const U = nextOffset[N];
     let K = 0;
+    let maxDeg = 0;
     for (let u = 0; u < U; u++) {
       const n = unitNode[u];
-      K += 1 + st.inStart[n + 1] - st.inStart[n];
+      const d = 1 + st.inStart[n + 1] - st.inStart[n];
+      K += d;
+      if (d > maxDeg) maxDeg = d;
     }
     const selfRow = new Int32Array(U);
+    const segStart = new Int32Array(U + 1);
     const src = new Int32Array(K);
-    const dst = new Int32Array(K);
     const rel = new Int32Array(K);
-    const seg = new Int32Array(K);
     let k = 0;
     let attending = 0;
     for (let u = 0; u < U; u++) {
       const n = unitNode[u];
-      const base = unitRep[u] * N;
-      const me = rowOf[base + n];
+      const r = unitRep[u];
+      const me = offset[n] + unit[n][r];
       selfRow[u] = me;
+      segStart[u] = k;
       src[k] = me;
-      dst[k] = me;
-      rel[k] = st.selfRel;
-      seg[k++] = u;
+      rel[k++] = st.selfRel;
       for (let p = st.inStart[n]; p < st.inStart[n + 1]; p++) {
-        src[k] = rowOf[base + st.inSrc[p]];
-        dst[k] = me;
-        rel[k] = st.inRel[p];
-        seg[k++] = u;
+        const j = st.inSrc[p];
+        src[k] = offset[j] + unit[j][r];
+        rel[k++] = st.inRel[p];
       }
       if (st.inStart[n + 1] > st.inStart[n]) attending++;
     }
-    layers.push({ numUnits: U, selfRow, src, dst, rel, seg, numAttending: attending });
-    rowOf = nextRow;
+    segStart[U] = k;
+    layers.push({
+      numUnits: U,
+      numSeg: U,
+      numRows: offset[N],
+      selfRow,
+      dst: selfRow,
+      segStart,
+      src,
+      rel,
+      maxDeg,
+      numAttending: attending,
+    });
+    unit = nextUnit;
     count = nextCount;
     offset = nextOffset;
+    changed = nextChanged;
+    prevRep = unitRep;
   }
   const P = st.readoutNodes.length;
   const readIdx = new Int32Array(M * P);
-  const readSeg = new Int32Array(M * P);
-  for (let m = 0; m < M; m++) {
-    for (let i = 0; i < P; i++) {
-      readIdx[m * P + i] = rowOf[m * N + st.readoutNodes[i]];
-      readSeg[m * P + i] = m;
-    }
+  const readStart = new Int32Array(M + 1);
+  for (let i = 0; i < P; i++) {
+    const n = st.readoutNodes[i];
+    const ids = unit[n];
+    const o = offset[n];
+    for (let m = 0; m < M; m++) readIdx[m * P + i] = o + ids[m];
   }
+  for (let m = 0; m <= M; m++) readStart[m] = m * P;
   const O = st.operatorNodes.length;
   const opIdx = new Int32Array(M * O);
-  for (let m = 0; m < M; m++)
-    for (let j = 0; j < O; j++) opIdx[m * O + j] = rowOf[m * N + st.operatorNodes[j]];
-  return { M, numRows0: st.row0Offset[N], layers, readIdx, readSeg, opIdx };
+  for (let j = 0; j < O; j++) {
+    const n = st.operatorNodes[j];
+    const ids = unit[n];
+    const o = offset[n];
+    for (let m = 0; m < M; m++) opIdx[m * O + j] = o + ids[m];
+  }
+  return {
+    M,
+    numRows0: st.row0Offset[N],
+    layers,
+    readout: { numSeg: M, segStart: readStart, src: readIdx, maxDeg: P },
+    opIdx,
+  };
 }
 
-/** Per-sample dedup of condition masks: unique rows and, per sample, the index of its unique row. */
-export function dedupMasks(
-  masks: Uint8Array,
-  B: number,
-  C: number,
-): { unique: Uint8Array; M: number; index: Int32Array } {
-  const index = new Int32Array(B);
-  const seen = new Map<string, number>();
-  const firsts: number[] = [];
-  const buf = Buffer.from(masks.buffer, masks.byteOffset, masks.byteLength);
+export interface MaskDedup {
+  /** Distinct masks (rows of the batch, full width), [M × C]. */
+  unique: Uint8Array;
+  M: number;
+  /** Per sample: its row in unique. */
+  index: Int32Array;
+}
+
+/**
+ * Per-sample dedup of condition masks: unique rows and, per sample, the index of its unique row. With `cols`,
+ * rows that agree on those columns count as equal (the first one represents them).
+ */
+export function dedupMasks(masks: Uint8Array, B: number, C: number, cols?: Int32Array): MaskDedup {
+  const colList = cols ?? Int32Array.from({ length: C }, (_, c) => c);
+  const nc = colList.length;
+  // Pack each row's bits (on the chosen columns) into 32-bit words, then hash and compare words.
+  const nw = Math.max(1, Math.ceil(nc / 32));
+  const words = new Int32Array(B * nw);
   for (let b = 0; b < B; b++) {
-    const key = buf.toString("latin1", b * C, b * C + C);
-    let u = seen.get(key);
-    if (u === undefined) {
-      u = firsts.length;
-      seen.set(key, u);
-      firsts.push(b);
+    const o = b * C;
+    const wo = b * nw;
+    for (let i = 0; i < nc; i++) if (masks[o + colList[i]] !== 0) words[wo + (i >> 5)] |= 1 << (i & 31);
+  }
+  const index = new Int32Array(B);
+  let cap = 16;
+  while (cap < 2 * B) cap *= 2;
+  const slot = new Int32Array(cap).fill(-1); // → representative sample
+  const slotId = new Int32Array(cap);
+  const firsts: number[] = [];
+  const shift = 32 - Math.log2(cap);
+  for (let b = 0; b < B; b++) {
+    const wo = b * nw;
+    let h = 0x811c9dc5;
+    for (let w = 0; w < nw; w++) h = Math.imul(h ^ words[wo + w], 0x01000193);
+    let s = Math.imul(h ^ (h >>> 15), 0x9e3779b1) >>> shift;
+    for (;;) {
+      const r = slot[s];
+      if (r < 0) {
+        slot[s] = b;
+        slotId[s] = firsts.length;
+        index[b] = firsts.length;
+        firsts.push(b);
+        break;
+      }
+      const ro = r * nw;
+      let same = true;
+      for (let w = 0; w < nw; w++) {
+        if (words[ro + w] !== words[wo + w]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        index[b] = slotId[s];
+        break;
+      }
+      s = (s + 1) & (cap - 1);
     }
-    index[b] = u;
   }
   const M = firsts.length;
   const unique = new Uint8Array(M * C);

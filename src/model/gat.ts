@@ -9,15 +9,18 @@
  *   x'_i = x_i + ReLU(LN(agg_i))
  * Heads share the value projection W and differ in their attention (a_src, a_dst, r); averaging the heads'
  * outputs is then the same as averaging their attention weights, which keeps edge work at D, not H·D.
+ * The edge step (logits, softmax, head mean, weighted sum) is one fused SIMD kernel (kernels/attend.ts) and
+ * bias + LayerNorm + ReLU one fused kernel, so a layer is ≈ 6 tensor ops forward.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Hypergraph } from "../knowledge/types.js";
 import { RELATIONS } from "../knowledge/types.js";
 import type { Rng } from "../util/rng.js";
 import { glorotUniform, normal } from "./init.js";
-import { edgeAggregate, edgeSoftmax, gather0, gatLogits } from "./kernels/index.js";
+import { attend, gather0, gatherSum } from "./kernels/index.js";
+import type { AttendStats } from "./kernels/index.js";
 import { Linear, LayerNorm } from "./layers.js";
-import type { ParamStore } from "./params.js";
+import type { Param, ParamStore } from "./params.js";
 import type { GatPlan, GatStructure } from "./gat-plan.js";
 import { buildPlan, buildStructure } from "./gat-plan.js";
 
@@ -31,11 +34,11 @@ export interface GatConfig {
 }
 
 interface GatLayerParams {
-  w: tf.Variable;
-  aSrc: tf.Variable;
-  aDst: tf.Variable;
-  rel: tf.Variable;
-  bias: tf.Variable;
+  w: Param;
+  aSrc: Param;
+  aDst: Param;
+  rel: Param;
+  bias: Param;
   ln: LayerNorm;
 }
 
@@ -44,17 +47,17 @@ export interface GatOutput {
   hLogic: tf.Tensor2D;
   /** [M, numOperators]. */
   operatorScores: tf.Tensor2D;
-  /** Mean attention entropy (nats) of the last layer over attending units and heads. */
+  /** Mean attention entropy (nats) of the last layer over attending units and heads (a metric: no gradient). */
   attentionEntropy: tf.Scalar;
 }
 
 export class HypergraphGat {
   readonly st: GatStructure;
-  private readonly typeEmb: tf.Variable;
-  private readonly actEmb: tf.Variable;
-  private readonly idEmb: tf.Variable;
+  private readonly typeEmb: Param;
+  private readonly actEmb: Param;
+  private readonly idEmb: Param;
   private readonly layers: GatLayerParams[] = [];
-  private readonly poolQuery: tf.Variable;
+  private readonly poolQuery: Param;
   private readonly read1: Linear;
   private readonly read2: Linear;
   private readonly readLn: LayerNorm;
@@ -96,39 +99,35 @@ export class HypergraphGat {
   /** Runs the GAT for the plan's M masks. Call inside a tidy / gradient scope. */
   forward(plan: GatPlan): GatOutput {
     const st = this.st;
-    let x = tf.add(
-      tf.add(gather0(this.typeEmb, st.row0Type), gather0(this.actEmb, st.row0Act)),
-      gather0(this.idEmb, st.row0Node),
-    ) as tf.Tensor2D;
-    let alpha: tf.Tensor2D | undefined;
+    const H = this.cfg.heads;
+    let x = gatherSum(
+      [this.typeEmb.t, this.actEmb.t, this.idEmb.t] as tf.Tensor2D[],
+      [st.row0Type, st.row0Act, st.row0Node],
+      true,
+    );
+    const stats: AttendStats = { entropySum: 0 };
     let attending = 1;
     plan.layers.forEach((lp, l) => {
       const p = this.layers[l];
-      const z = tf.matMul(x, p.w) as tf.Tensor2D;
-      const ssrc = tf.matMul(z, p.aSrc) as tf.Tensor2D;
-      const sdst = tf.matMul(z, p.aDst) as tf.Tensor2D;
-      const logits = gatLogits(ssrc, sdst, p.rel as tf.Tensor2D, lp, LEAKY_SLOPE);
-      alpha = edgeSoftmax(logits, lp.seg, lp.numUnits);
-      const agg = tf.add(edgeAggregate(alpha, z, lp.src, lp.seg, lp.numUnits), p.bias) as tf.Tensor2D;
-      x = tf.add(gather0(x, lp.selfRow), tf.relu(p.ln.apply(agg))) as tf.Tensor2D;
+      const last = l === plan.layers.length - 1;
+      const z = tf.matMul(x, p.w.t as tf.Tensor2D) as tf.Tensor2D;
+      const sc = tf.matMul(z, tf.concat([p.aSrc.t, p.aDst.t], 1) as tf.Tensor2D) as tf.Tensor2D;
+      const agg = attend(sc, p.rel.t as tf.Tensor2D, z, lp, H, LEAKY_SLOPE, last ? stats : undefined);
+      x = tf.add(gather0(x, lp.selfRow), p.ln.applyFused(agg, p.bias, { postRelu: true })) as tf.Tensor2D;
       attending = lp.numAttending;
     });
     const M = plan.M;
-    // Attention pooling over operator and effect nodes, per mask.
-    const score = tf.matMul(x, this.poolQuery);
-    const w = edgeSoftmax(gather0(score, plan.readIdx) as tf.Tensor2D, plan.readSeg, M);
-    const pooled = edgeAggregate(w, x, plan.readIdx, plan.readSeg, M);
-    const hLogic = this.readLn.apply(this.read2.apply(tf.relu(this.read1.apply(pooled))));
+    // Attention pooling over operator and effect nodes, per mask: the same kernel, one head, no extra terms.
+    const score = tf.matMul(x, this.poolQuery.t as tf.Tensor2D);
+    const pooled = attend(score as tf.Tensor2D, tf.zeros([1, 1]), x, plan.readout, 1, 1);
+    const r1 = tf.relu(this.read1.apply(pooled)) as tf.Tensor2D;
+    const hLogic = this.readLn.applyFused(this.read2.product(r1), this.read2.b) as tf.Tensor2D;
     const opRows = this.opHead.apply(x);
     const operatorScores = tf.reshape(gather0(opRows, plan.opIdx), [
       M,
       st.operatorNodes.length,
     ]) as tf.Tensor2D;
-    const a = alpha ?? tf.ones([1, 1]);
-    const ent = tf.div(
-      tf.neg(tf.sum(tf.mul(a, tf.log(tf.add(a, 1e-12))))),
-      Math.max(1, attending * this.cfg.heads),
-    ) as tf.Scalar;
+    const ent = tf.scalar(plan.layers.length ? stats.entropySum / Math.max(1, attending * H) : 0);
     return { hLogic, operatorScores, attentionEntropy: ent };
   }
 }

@@ -2,9 +2,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Rng } from "../util/rng.js";
 import { fanInUniform, orthogonal } from "./init.js";
-import type { ParamStore } from "./params.js";
+import { layerNormFused, LN_EPS } from "./kernels/index.js";
+import type { LayerNormOpts } from "./kernels/index.js";
+import type { Param, ParamStore } from "./params.js";
 
-export const LN_EPS = 1e-5;
+export { LN_EPS };
 
 export interface LinearInit {
   /** Orthogonal weight with this gain and zero bias (expert/router output layers); default U(±1/√fan_in). */
@@ -14,8 +16,8 @@ export interface LinearInit {
 }
 
 export class Linear {
-  readonly w: tf.Variable;
-  readonly b: tf.Variable;
+  readonly w: Param;
+  readonly b: Param;
   constructor(
     ps: ParamStore,
     name: string,
@@ -36,22 +38,29 @@ export class Linear {
     this.b = ps.add(`${name}.b`, [outDim], bv);
   }
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.w), this.b);
+    return tf.add(tf.matMul(x, this.w.t as tf.Tensor2D), this.b.t);
+  }
+  /** x·W without the bias (for a fused bias + LayerNorm after it). */
+  product(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.matMul(x, this.w.t as tf.Tensor2D);
   }
 }
 
 export class LayerNorm {
-  readonly g: tf.Variable;
-  readonly b: tf.Variable;
+  readonly g: Param;
+  readonly b: Param;
   constructor(ps: ParamStore, name: string, dim: number) {
     this.g = ps.add(`${name}.g`, [dim], new Float32Array(dim).fill(1));
     this.b = ps.add(`${name}.b`, [dim], new Float32Array(dim));
   }
-  apply<T extends tf.Tensor>(x: T): T {
-    return layerNorm(x, this.g, this.b);
+  /** LN(x + bias) with optional ReLUs before / after, one fused kernel. */
+  applyFused(x: tf.Tensor, bias: Param | tf.Tensor, o: LayerNormOpts = {}): tf.Tensor {
+    const b = bias instanceof tf.Tensor ? bias : bias.t;
+    return layerNormFused(x, b, this.g.t, this.b.t, o);
   }
 }
 
+/** LayerNorm from tfjs ops (reference for the fused kernel in tests). */
 export function layerNorm<T extends tf.Tensor>(x: T, g: tf.Tensor, b: tf.Tensor): T {
   const { mean, variance } = tf.moments(x, -1, true);
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))), g), b) as T;
@@ -82,7 +91,8 @@ export class Mlp {
   }
   apply(x: tf.Tensor2D): tf.Tensor2D {
     let h = x;
-    for (const { lin, ln } of this.hidden) h = ln.apply(tf.relu(lin.apply(h)));
+    for (const { lin, ln } of this.hidden)
+      h = ln.applyFused(lin.product(h), lin.b, { preRelu: true }) as tf.Tensor2D;
     return this.out ? this.out.apply(h) : h;
   }
 }

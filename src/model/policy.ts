@@ -89,7 +89,10 @@ export interface Policy {
   routing: Routing;
   evaluate(batch: PolicyBatch, actions?: Int32Array): PolicyEval;
   act(batch: PolicyBatch, opts: ActOptions): ActResult;
+  /** The variables to train: by default ONE flat variable holding every parameter (config.packParams). */
   trainableVariables(): tf.Variable[];
+  /** Gradients over trainableVariables() split into the named parameters (for per-block metrics and tests). */
+  namedGradients?(grads: tf.NamedTensorMap | tf.Tensor[]): Map<string, NamedArray>;
   numParams(): number;
   getWeights(): Map<string, NamedArray>;
   setWeights(w: Map<string, NamedArray>): void;
@@ -104,7 +107,7 @@ class MoePolicy implements Policy {
   readonly numConditions: number;
   readonly numOperators: number;
   readonly expertNames: readonly string[];
-  private readonly ps = new ParamStore();
+  private readonly ps: ParamStore;
   private readonly visual: VisualEncoder;
   private readonly gat: HypergraphGat;
   private readonly router: Mlp;
@@ -131,6 +134,7 @@ class MoePolicy implements Policy {
     validateGraph(graph);
     this.routingValue = validateRouting(config.routing);
     const rng = new Rng(config.seed);
+    this.ps = new ParamStore(config.packParams);
     // One child stream per block, so resizing one block does not change the others' initial values.
     this.visual = new VisualEncoder(this.ps, rng.fork(), config.visual);
     this.gat = new HypergraphGat(this.ps, rng.fork(), graph, config.gat);
@@ -148,6 +152,7 @@ class MoePolicy implements Policy {
       K,
     );
     this.critic = new Mlp(this.ps, "critic", rng.fork(), joint, config.critic.hidden, 1);
+    this.ps.build();
   }
 
   get routing(): Routing {
@@ -158,6 +163,10 @@ class MoePolicy implements Policy {
   }
 
   evaluate(batch: PolicyBatch, actions?: Int32Array): PolicyEval {
+    return this.forward(batch, actions, false);
+  }
+
+  private forward(batch: PolicyBatch, actions: Int32Array | undefined, inference: boolean): PolicyEval {
     this.checkAlive();
     this.validateBatch(batch);
     const { B } = batch;
@@ -169,7 +178,8 @@ class MoePolicy implements Policy {
         if (!Number.isInteger(a) || a < 0 || a >= A)
           throw new InvalidArgumentError("action", a, `an integer in [0, ${A})`);
     }
-    const dd = dedupMasks(batch.masks, B, this.numConditions);
+    this.ps.begin(inference);
+    const dd = dedupMasks(batch.masks, B, this.numConditions, this.gat.st.relevantConds);
     const plan = this.gat.plan(dd.unique, dd.M);
     const bl = tf.tensor2d(batch.blstats, [B, BLSTATS_SIZE]);
     const inv = tf.tensor2d(batch.inv, [B, NUM_OCLASSES]);
@@ -181,7 +191,8 @@ class MoePolicy implements Policy {
     const routerLogits = this.router.apply(joint);
     const alpha = route(routerLogits, this.routingValue);
     const expertLogits = this.experts.apply(hVis);
-    let logits = tf.reshape(tf.matMul(tf.reshape(alpha, [B, 1, K]), expertLogits), [B, A]) as tf.Tensor2D;
+    // Σ_k α_k · expert_k (elementwise: a batched [1,K]·[K,A] product is B tiny matmuls on wasm).
+    let logits = tf.sum(tf.mul(tf.reshape(alpha, [B, K, 1]), expertLogits), 1) as tf.Tensor2D;
     if (batch.actionMask) {
       const allowed = tf.tensor2d(batch.actionMask, [B, A], "bool");
       logits = tf.where(allowed, logits, tf.fill([B, A], MASKED_LOGIT)) as tf.Tensor2D;
@@ -217,16 +228,17 @@ class MoePolicy implements Policy {
       throw new InvalidArgumentError("act options rng", opts?.rng, "a Rng instance");
     const { B } = batch;
     const A = this.numActions;
-    const read = tf.tidy(() => {
-      const ev = this.evaluate(batch);
-      return {
-        logp: ev.logProbs.dataSync() as Float32Array,
-        value: ev.value.dataSync() as Float32Array,
-        alpha: ev.alpha.dataSync() as Float32Array,
-        ops: ev.operatorScores.dataSync() as Float32Array,
-        expert: opts.expertLogits ? (ev.expertLogits.dataSync() as Float32Array) : undefined,
-      };
+    // The tidy returns tensors, read afterwards: a typed array returned from tf.tidy is walked element by
+    // element (tfjs looks for tensors inside any object it returns), which costs more than the forward pass.
+    const out = tf.tidy(() => {
+      const ev = this.forward(batch, undefined, true);
+      const t: tf.Tensor[] = [ev.logProbs, ev.value, ev.alpha, ev.operatorScores];
+      if (opts.expertLogits) t.push(ev.expertLogits);
+      return t;
     });
+    const data = out.map((t) => t.dataSync() as Float32Array);
+    tf.dispose(out);
+    const read = { logp: data[0], value: data[1], alpha: data[2], ops: data[3], expert: data[4] };
     const action = new Int32Array(B);
     const logProb = new Float32Array(B);
     for (let b = 0; b < B; b++) {
@@ -266,6 +278,9 @@ class MoePolicy implements Policy {
   trainableVariables(): tf.Variable[] {
     return this.ps.list();
   }
+  namedGradients(grads: tf.NamedTensorMap | tf.Tensor[]): Map<string, NamedArray> {
+    return this.ps.namedGradients(grads);
+  }
   numParams(): number {
     return this.ps.numParams();
   }
@@ -281,7 +296,7 @@ class MoePolicy implements Policy {
   }
 
   load(dir: string): void {
-    const expected = new Map([...this.ps.vars].map(([n, v]) => [n, [...v.shape]]));
+    const expected = new Map(this.ps.entries());
     this.ps.setWeights(readWeights(dir, expected, this.graph));
   }
 

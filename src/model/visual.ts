@@ -9,9 +9,9 @@ import type { Rng } from "../util/rng.js";
 import { GLYPH_CLASSES, GLYPH_CLASS_TABLE, NUM_OCLASSES, glyphHash } from "./features.js";
 import { MAX_GLYPH } from "../nethack/glyphs.js";
 import { normal } from "./init.js";
-import { gather0 } from "./kernels/index.js";
+import { gatherSum } from "./kernels/index.js";
 import { Linear, LayerNorm, Mlp } from "./layers.js";
-import type { ParamStore } from "./params.js";
+import type { Param, ParamStore } from "./params.js";
 
 export interface VisualConfig {
   cropSize: number;
@@ -22,8 +22,8 @@ export interface VisualConfig {
 }
 
 export class VisualEncoder {
-  private readonly classEmb: tf.Variable;
-  private readonly hashEmb?: tf.Variable;
+  private readonly classEmb: Param;
+  private readonly hashEmb?: Param;
   private readonly hashTable?: Int32Array;
   private readonly cropLin: Linear;
   private readonly cropLn: LayerNorm;
@@ -65,10 +65,17 @@ export class VisualEncoder {
 
   forward(B: number, blstats: tf.Tensor2D, crop: Int32Array, inv: tf.Tensor2D): tf.Tensor2D {
     const { cls, hash } = this.indices(crop);
-    let emb = gather0(this.classEmb, cls);
-    if (hash && this.hashEmb) emb = tf.add(emb, gather0(this.hashEmb, hash));
+    const tables = [this.classEmb.t as tf.Tensor2D];
+    const idx = [cls];
+    if (hash && this.hashEmb) {
+      tables.push(this.hashEmb.t as tf.Tensor2D);
+      idx.push(hash);
+    }
+    const emb = gatherSum(tables, idx, true); // glyph ids were range-checked by the policy
     const flat = tf.reshape(emb, [B, this.cells * this.cfg.glyphEmbedDim]) as tf.Tensor2D;
-    const c = this.cropLn.apply(tf.relu(this.cropLin.apply(flat)));
+    const c = this.cropLn.applyFused(this.cropLin.product(flat), this.cropLin.b, {
+      preRelu: true,
+    }) as tf.Tensor2D;
     return this.mlp.apply(tf.concat([c, blstats, inv], 1));
   }
 }

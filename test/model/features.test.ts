@@ -30,7 +30,7 @@ describe("features", () => {
     o.blstats[BL.HPMAX] = 20;
     o.inv_oclasses.fill(18);
     o.inv_oclasses.set([2, 2, 7]);
-    const f = encodeObservations([o, o]);
+    const f = encodeObservations([o, o], 15);
     assert.equal(f.B, 2);
     assert.equal(f.crop.length, 2 * 225);
     // Centre cell (7,7) is the hero position.

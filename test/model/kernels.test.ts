@@ -53,6 +53,12 @@ describe("custom kernels (wasm) against the cpu backend's stock kernels", () => 
       arr(tf.unsortedSegmentSum(tf.tensor2d(x, [50, 6]), tf.tensor1d(ids, "int32"), 9)),
     );
     assert.ok(maxAbsDiff(ours, ref) < 1e-5);
+    // Rows of 8 with every id in range take the SIMD path.
+    const x8 = rnd(rng, 50 * 8);
+    const ids8 = ints(rng, 50, 9);
+    const f8 = () => arr(tf.unsortedSegmentSum(tf.tensor2d(x8, [50, 8]), tf.tensor1d(ids8, "int32"), 9));
+    const ours8 = tf.tidy(f8);
+    assert.ok(maxAbsDiff(ours8, await onCpu(f8)) < 1e-5);
   });
 
   it("GatherV2 axis 0 (row copy) and a non-zero axis (stock fallback)", async () => {
@@ -71,6 +77,44 @@ describe("custom kernels (wasm) against the cpu backend's stock kernels", () => 
       () => tf.tidy(() => tf.gather(tf.tensor2d(x.subarray(0, 8), [4, 2]), tf.tensor1d([5], "int32"))),
       /gather index/,
     );
+  });
+
+  it("Slice (heap-view copy on wasm) for ranks 1-4, int32 and bool, equals the cpu backend", async () => {
+    const rng = new Rng(12);
+    const x = rnd(rng, 120);
+    const xi = ints(rng, 24, 9);
+    const cases: [number[], number[], number[]][] = [
+      [[120], [7], [30]],
+      [
+        [12, 10],
+        [2, 3],
+        [5, 4],
+      ],
+      [
+        [4, 5, 6],
+        [1, 0, 2],
+        [2, -1, 3],
+      ],
+      [
+        [3, 4, 5, 2],
+        [0, 1, 1, 0],
+        [3, 2, 3, 2],
+      ],
+    ];
+    const f = () => [
+      ...cases.map(([shape, b, s]) => arr(tf.slice(tf.tensor(x, shape), b, s))),
+      arr(tf.slice(tf.tensor2d(xi, [4, 6], "int32"), [1, 2], [2, 3])),
+      arr(tf.cast(tf.slice(tf.greater(tf.tensor2d(x.subarray(0, 24), [4, 6]), 0), [1, 1], [3, 4]), "int32")),
+    ];
+    const ours = tf.tidy(f);
+    await tf.setBackend("cpu");
+    let ref: number[][];
+    try {
+      ref = tf.tidy(f);
+    } finally {
+      await tf.setBackend("wasm");
+    }
+    ours.forEach((o, i) => assert.deepEqual(o, ref[i], `case ${i}`));
   });
 
   it("BatchMatMul with every transpose combination, 2-D and batched", async () => {

@@ -78,26 +78,39 @@ describe("policy", () => {
     assert.ok(maxAbsDiff(o.slice(0, p), o.slice(p)) > 1e-3, "operator scores identical for different masks");
   });
 
-  it("GAT parameters get non-zero gradients from a PPO-style loss", () => {
+  it("GAT parameters get non-zero gradients from a PPO-style loss (packed and per-tensor variables agree)", () => {
     const b = batchOf(16, 3);
     const rng = new Rng(1);
     const first = policy.act(b, { rng });
     const adv = Float32Array.from({ length: 16 }, () => rng.normal());
     const ret = Float32Array.from({ length: 16 }, () => rng.normal());
-    const names = [...policy.getWeights().keys()];
     const vars = policy.trainableVariables();
+    assert.equal(vars.length, 1, "parameters are packed into one variable by default");
     const { grads } = tf.variableGrads(() => ppoLoss(policy, b, first.action, first.logProb, adv, ret), vars);
+    const named = policy.namedGradients!(grads);
+    Object.values(grads).forEach((g) => g.dispose());
     // Everything in the GAT feeds h_logic except the operator-score head (used by auxiliary losses only).
-    const gatNames = names.filter((n) => n.startsWith("gat.") && !n.startsWith("gat.opHead"));
+    const gatNames = [...named.keys()].filter((n) => n.startsWith("gat.") && !n.startsWith("gat.opHead"));
     assert.ok(gatNames.length > 10);
-    const byName = new Map(names.map((n, i) => [n, vars[i].name]));
     for (const n of gatNames) {
-      const g = grads[byName.get(n)!];
-      assert.ok(g, `no gradient for ${n}`);
-      const norm = tf.tidy(() => tf.sum(tf.abs(g)).dataSync()[0]);
+      const norm = named.get(n)!.values.reduce((a, v) => a + Math.abs(v), 0);
       assert.ok(norm > 0, `zero gradient for ${n}`);
     }
-    Object.values(grads).forEach((g) => g.dispose());
+    // The same policy with one variable per parameter: same loss gradient, tensor by tensor.
+    const loose = createPolicy({ ...smallConfig, packParams: false }, graph);
+    try {
+      assert.equal(loose.trainableVariables().length, named.size);
+      const lv = loose.trainableVariables();
+      const g2 = tf.variableGrads(() => ppoLoss(loose, b, first.action, first.logProb, adv, ret), lv).grads;
+      const named2 = loose.namedGradients!(g2);
+      Object.values(g2).forEach((g) => g.dispose());
+      for (const [n, g] of named) {
+        const other = named2.get(n)?.values ?? new Float32Array(g.values.length); // no gradient = zeros
+        assert.ok(maxAbsDiff(g.values, other) < 1e-5, n);
+      }
+    } finally {
+      loose.dispose();
+    }
   });
 
   it("full-policy gradients match finite differences (GAT, visual, router, experts, critic)", async () => {
@@ -116,9 +129,16 @@ describe("policy", () => {
           tf.mul(0.05, tf.sum(tf.square(ev.operatorScores))),
         ]) as tf.Scalar;
       };
-      const vars = p.trainableVariables();
-      const names = [...p.getWeights().keys()];
-      const { grads } = tf.variableGrads(lossT, vars);
+      const [flat] = p.trainableVariables();
+      const { grads } = tf.variableGrads(lossT, [flat]);
+      const named = p.namedGradients!(grads);
+      // Offsets of the named tensors in the flat variable (packed in getWeights order).
+      const offsets = new Map<string, number>();
+      let off = 0;
+      for (const [n, w] of p.getWeights()) {
+        offsets.set(n, off);
+        off += w.values.length;
+      }
       const check = [
         "gat.idEmb",
         "gat.l0.w",
@@ -137,16 +157,14 @@ describe("policy", () => {
       ];
       let checked = 0;
       for (const n of check) {
-        const i = names.indexOf(n);
-        assert.ok(i >= 0, n);
-        const v = vars[i];
-        const g = grads[v.name].dataSync();
+        assert.ok(named.has(n), n);
+        const g = named.get(n)!.values;
         // Largest-gradient elements: well above float32 noise.
         const order = Array.from(g.keys())
           .sort((a, c) => Math.abs(g[c]) - Math.abs(g[a]))
           .slice(0, 2);
         for (const e of order) {
-          const fd = finiteDiff(v, e, 2e-3, () => tf.tidy(() => lossT().dataSync()[0]));
+          const fd = finiteDiff(flat, offsets.get(n)! + e, 2e-3, () => tf.tidy(() => lossT().dataSync()[0]));
           assert.ok(close(fd, g[e], 5e-2, 2e-3), `${n}[${e}]: finite difference ${fd} vs autodiff ${g[e]}`);
           checked++;
         }

@@ -1,11 +1,20 @@
 /**
- * wasm BatchMatMul with transposeA/transposeB leaves XNNPACK's fast path (1-3 GFLOPS against 30-40).
- * Every backward matmul is transposed, so transpose explicitly first and run the plain product.
+ * wasm BatchMatMul leaves XNNPACK's fast path in two cases: transposeA/transposeB (1-3 GFLOPS against 30-40;
+ * every backward matmul is transposed) and a batch of more than one matrix (the expert stack: ≈ 0.7 GFLOPS,
+ * and far less for many tiny products, e.g. B × [4,23]·[23,4] expert cosines: ≈ 1 ms per 100 k multiply-adds).
+ * So: a batch of tiny products runs in our wasm module (transposes read through strides); otherwise transpose
+ * explicitly first, and run a batched product as one plain 2-D product per batch entry, copying the operands
+ * in and the result out (the copies are O(size), the products O(size · inner)). (Computing Aᵀ·B as (Bᵀ·A)ᵀ
+ * to transpose less data was measured 2.6× slower for the crop layer's weight gradient: XNNPACK is slow when
+ * the left operand has few rows.)
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { simd } from "./simd.js";
 
 interface WasmBackendLike {
   disposeData(id: tf.DataId): void;
+  makeOutput(shape: number[], dtype: string): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
 }
 
 export function wasmBatchMatMulOverride(orig: tf.KernelConfig, transpose: tf.KernelConfig): tf.KernelConfig {
@@ -17,8 +26,15 @@ export function wasmBatchMatMulOverride(orig: tf.KernelConfig, transpose: tf.Ker
     kernelFunc: (args) => {
       const { inputs, backend, attrs } = args;
       const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-      if (!transposeA && !transposeB) return orig.kernelFunc(args);
       const be = backend as unknown as WasmBackendLike;
+      const tiny = tinyBatched(
+        be,
+        inputs.a as tf.TensorInfo,
+        inputs.b as tf.TensorInfo,
+        transposeA,
+        transposeB,
+      );
+      if (tiny) return tiny;
       const temps: tf.TensorInfo[] = [];
       const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
         const r = t.shape.length;
@@ -29,15 +45,101 @@ export function wasmBatchMatMulOverride(orig: tf.KernelConfig, transpose: tf.Ker
         temps.push(out);
         return out;
       };
-      const a = transposeA ? swapLast(inputs.a as tf.TensorInfo) : (inputs.a as tf.TensorInfo);
-      const b = transposeB ? swapLast(inputs.b as tf.TensorInfo) : (inputs.b as tf.TensorInfo);
-      const out = orig.kernelFunc({
-        inputs: { a, b },
-        backend,
-        attrs: { ...attrs, transposeA: false, transposeB: false },
-      });
+      const plain = { ...attrs, transposeA: false, transposeB: false };
+      const ia = inputs.a as tf.TensorInfo;
+      const ib = inputs.b as tf.TensorInfo;
+      const a = transposeA ? swapLast(ia) : ia;
+      const b = transposeB ? swapLast(ib) : ib;
+      const batchA = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+      const batchB = b.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+      let out: tf.TensorInfo;
+      const sameBatchDims =
+        batchA === batchB &&
+        a.shape.length === b.shape.length &&
+        a.dtype === "float32" &&
+        b.dtype === "float32";
+      const work = a.shape[a.shape.length - 2] * a.shape[a.shape.length - 1] * b.shape[b.shape.length - 1];
+      // Many tiny products (e.g. [B,1,K]·[B,K,A]) stay with the stock loop; a few large ones are split.
+      if (batchA > 1 && sameBatchDims && batchA <= 64 && work >= 4096) {
+        out = batchedProduct(be, orig, backend, plain, a, b, batchA, temps);
+      } else {
+        out = orig.kernelFunc({ inputs: { a, b }, backend, attrs: plain }) as tf.TensorInfo;
+      }
       for (const t of temps) be.disposeData(t.dataId);
       return out;
     },
   };
+}
+
+function batchedProduct(
+  be: WasmBackendLike,
+  orig: tf.KernelConfig,
+  backend: unknown,
+  attrs: tf.NamedAttrMap,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  batch: number,
+  temps: tf.TensorInfo[],
+): tf.TensorInfo {
+  const r = a.shape.length;
+  const [m, k] = [a.shape[r - 2], a.shape[r - 1]];
+  const n = b.shape[r - 1];
+  const out = be.makeOutput([...a.shape.slice(0, -2), m, n], "float32");
+  const a2 = be.makeOutput([m, k], "float32");
+  temps.push(a2);
+  for (let i = 0; i < batch; i++) {
+    // A fresh right operand each time: tfjs-wasm caches XNNPACK's packed weights by the right operand's id.
+    const b2 = be.makeOutput([k, n], "float32");
+    // Views are taken after every allocation (an allocation can grow the heap and detach older views).
+    be.typedArrayFromHeap(a2).set(be.typedArrayFromHeap(a).subarray(i * m * k, (i + 1) * m * k));
+    be.typedArrayFromHeap(b2).set(be.typedArrayFromHeap(b).subarray(i * k * n, (i + 1) * k * n));
+    const o2 = orig.kernelFunc({
+      inputs: { a: a2, b: b2 },
+      backend: backend as tf.KernelBackend,
+      attrs,
+    }) as tf.TensorInfo;
+    be.typedArrayFromHeap(out).set(be.typedArrayFromHeap(o2), i * m * n);
+    be.disposeData(o2.dataId);
+    be.disposeData(b2.dataId);
+  }
+  return out;
+}
+
+/** Products per batch entry below this many multiply-adds run in JS (when there are many of them). */
+const TINY = 2048;
+
+/** Many small products [.., m, k]·[.., k, n] (same batch dims or one side unbatched) in simd.wat; else null. */
+function tinyBatched(
+  be: WasmBackendLike,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  tA: boolean,
+  tB: boolean,
+): tf.TensorInfo | null {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (ra < 3 || a.dtype !== "float32" || b.dtype !== "float32") return null;
+  const m = tA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = tA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const n = tB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const batchA = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+  const batchB = b.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+  const batch = Math.max(batchA, batchB);
+  if (batch <= 64 || m * k * n > TINY) return null;
+  if (!(batchA === batchB || batchA === 1 || batchB === 1)) return null;
+  if (batchA === batchB && ra !== rb) return null;
+  const outShape = [...(batchA >= batchB ? a.shape : b.shape).slice(0, -2), m, n];
+  const out = be.makeOutput(outShape, "float32");
+  // Strides of A[i, p] and B[p, j] inside one batch entry.
+  const [ai, ap] = tA ? [1, m] : [k, 1];
+  const [bp, bj] = tB ? [1, k] : [n, 1];
+  const sa = batchA === 1 ? 0 : m * k;
+  const sb = batchB === 1 ? 0 : k * n;
+  const w = simd();
+  const pa = w.putF(be.typedArrayFromHeap(a));
+  const pb = w.putF(be.typedArrayFromHeap(b));
+  const po = w.alloc(batch * m * n);
+  w.fn.bmm_strided(batch, m, k, n, pa, sa, ai, ap, pb, sb, bp, bj, po);
+  be.typedArrayFromHeap(out).set(w.viewF(po, batch * m * n));
+  return out;
 }

@@ -6,15 +6,34 @@ import * as tf from "@tensorflow/tfjs-core";
 import { InvalidArgumentError } from "../../util/errors.js";
 import type { Arr } from "./js-kernel.js";
 import { customOp } from "./js-kernel.js";
+import { simd } from "./simd.js";
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: string): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Arr;
 }
 
-/** Copies rows `idx` of x (viewed as [rows, inner]) into out. Throws on an index outside [0, rows). */
+/**
+ * Copies rows `idx` of x (viewed as [rows, inner]) into out. Throws on an index outside [0, rows). Float rows of
+ * a multiple of 4 values go through the SIMD module (simd.wat gather_add), others through the loop below.
+ */
 export function gatherRows(x: Arr, rows: number, inner: number, idx: Arr, out: Arr): void {
   const n = idx.length;
+  if (
+    x instanceof Float32Array &&
+    out instanceof Float32Array &&
+    inner % 4 === 0 &&
+    idx instanceof Int32Array
+  ) {
+    for (let i = 0; i < n; i++)
+      if (!(idx[i] >= 0 && idx[i] < rows))
+        throw new InvalidArgumentError("gather index", idx[i], `an integer in [0, ${rows})`);
+    const m = simd();
+    const po = m.zeros(n * inner);
+    m.fn.gather_add(n, inner, m.putI(idx), m.putF(x), po);
+    out.set(m.viewF(po, n * inner));
+    return;
+  }
   // An element loop: per-row subarray()+set() allocates and is slower for the narrow rows we gather.
   for (let i = 0; i < n; i++) {
     const r = idx[i];

@@ -144,6 +144,19 @@ const DEFS: Record<string, Def> = {
     },
   },
   [tf.Reshape]: { inputsToSave: ["x"], gradFunc: (dy, [x]) => ({ x: () => tf.reshape(dy, x.shape) }) },
+  [tf.ExpandDims]: {
+    inputsToSave: ["input"],
+    gradFunc: (dy, [x]) => ({ input: () => tf.reshape(dy, x.shape) }),
+  },
+  [tf.Pack]: {
+    saveAllInputs: true,
+    gradFunc: (dy, saved, attrs) => {
+      const parts = tf.unstack(dy, normAxes(attrs.axis, dy.rank)[0]);
+      return Object.fromEntries(saved.map((_, i) => [String(i), () => parts[i]]));
+    },
+  },
+  [tf.ZerosLike]: { gradFunc: (dy) => ({ x: () => tf.zerosLike(dy) }) },
+  [tf.OnesLike]: { gradFunc: (dy) => ({ x: () => tf.zerosLike(dy) }) },
   [tf.Transpose]: {
     gradFunc: (dy, _s, attrs) => {
       const perm = attrs.perm as number[];
@@ -154,14 +167,19 @@ const DEFS: Record<string, Def> = {
   },
   [tf.Concat]: {
     saveAllInputs: true,
+    // One slice per input, computed only for the inputs that need a gradient (tfjs calls only those thunks);
+    // a SplitV of every part costs more on wasm (e.g. the visual stream's [crop, blstats, inventory] input).
     gradFunc: (dy, saved, attrs) => {
       const axis = normAxes(attrs.axis, dy.rank)[0];
-      const parts = tf.split(
-        dy,
-        saved.map((t) => t.shape[axis]),
-        axis,
+      let start = 0;
+      return Object.fromEntries(
+        saved.map((t, i) => {
+          const begin = dy.shape.map((_, d) => (d === axis ? start : 0));
+          const size = t.shape.slice();
+          start += t.shape[axis];
+          return [String(i), () => tf.slice(dy, begin, size)];
+        }),
       );
-      return Object.fromEntries(parts.map((p, i) => [String(i), () => p]));
     },
   },
   [tf.Slice]: {

@@ -6,9 +6,14 @@ import { registerJsKernel } from "./js-kernel.js";
 import { unsortedSegmentSumKernel } from "./segment-sum.js";
 import { wasmGatherOverride, wasmIdentityOverride } from "./gather.js";
 import { wasmBatchMatMulOverride } from "./batch-matmul.js";
+import { wasmSliceOverride } from "./slice.js";
 import { EDGE_KERNELS } from "./edge-ops.js";
 import { ROUTING_KERNELS } from "./routing-kernels.js";
 import { registerGradients } from "./gradients.js";
+import { ATTEND_KERNELS } from "./attend.js";
+import { LAYER_NORM_KERNELS } from "./layer-norm.js";
+import { GATHER_SUM_KERNELS } from "./gather-sum.js";
+import { PACK_KERNELS, registerPackGradient } from "./pack.js";
 
 export { gather0, gatherRows } from "./gather.js";
 export { segsum0 } from "./segment-sum.js";
@@ -16,6 +21,13 @@ export { stopGradient } from "./stop-gradient.js";
 export { gatLogits, edgeSoftmax, edgeAggregate } from "./edge-ops.js";
 export type { EdgeIndex } from "./edge-ops.js";
 export type { BackendName } from "./js-kernel.js";
+export { attend } from "./attend.js";
+export type { AttendIndex, AttendStats } from "./attend.js";
+export { layerNormFused, LN_EPS } from "./layer-norm.js";
+export type { LayerNormOpts } from "./layer-norm.js";
+export { gatherSum } from "./gather-sum.js";
+export { unpack } from "./pack.js";
+export type { PackLayout } from "./pack.js";
 
 const registered = new Set<BackendName>();
 /** Stock kernels we replaced, kept so tests can compare against them. */
@@ -53,21 +65,32 @@ export function withStockKernel<T>(name: string, backend: BackendName, fn: () =>
 /** Registers our kernels for a backend (idempotent). Call before the backend is first initialised. */
 export function registerKernels(backend: BackendName): void {
   registerGradients();
+  registerPackGradient();
   if (registered.has(backend)) return;
   registered.add(backend);
   const prevSeg = tf.getKernel(tf.UnsortedSegmentSum, backend);
   if (prevSeg) stock.set(`${tf.UnsortedSegmentSum}/${backend}`, prevSeg);
   registerJsKernel(unsortedSegmentSumKernel, backend);
-  for (const k of [...EDGE_KERNELS, ...ROUTING_KERNELS] as JsKernel<unknown>[]) registerJsKernel(k, backend);
+  const ours = [
+    ...EDGE_KERNELS,
+    ...ROUTING_KERNELS,
+    ...ATTEND_KERNELS,
+    ...LAYER_NORM_KERNELS,
+    ...GATHER_SUM_KERNELS,
+    ...PACK_KERNELS,
+  ] as JsKernel<unknown>[];
+  for (const k of ours) registerJsKernel(k, backend);
   if (backend === "wasm") {
     const gather = tf.getKernel(tf.GatherV2, "wasm");
     const bmm = tf.getKernel(tf.BatchMatMul, "wasm");
     const transpose = tf.getKernel(tf.Transpose, "wasm");
     const identity = tf.getKernel(tf.Identity, "wasm");
-    if (!gather || !bmm || !transpose || !identity)
+    const slice = tf.getKernel(tf.Slice, "wasm");
+    if (!gather || !bmm || !transpose || !identity || !slice)
       throw new Error("tfjs-backend-wasm kernels are not registered (import order?)");
     replace(wasmGatherOverride(gather));
     replace(wasmBatchMatMulOverride(bmm, transpose));
     replace(wasmIdentityOverride(identity));
+    replace(wasmSliceOverride(slice));
   }
 }

@@ -17,7 +17,7 @@ export interface OutSpec {
 
 export interface JsKernel<A> {
   name: string;
-  /** Input names, in the order `run` receives them. */
+  /** Input names, in the order `run` receives them; names missing from a call are skipped (optional inputs last). */
   inputs: readonly string[];
   outputs(infos: tf.TensorInfo[], attrs: A): OutSpec[];
   /** Must write every element of every output (wasm memory is not zeroed). */
@@ -40,7 +40,7 @@ function alloc(spec: OutSpec): Arr {
 
 export function jsKernelFunc<A>(k: JsKernel<A>, backendName: BackendName): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const infos = k.inputs.map((n) => inputs[n] as tf.TensorInfo);
+    const infos = k.inputs.filter((n) => inputs[n] !== undefined).map((n) => inputs[n] as tf.TensorInfo);
     const a = attrs as unknown as A;
     const specs = k.outputs(infos, a);
     if (backendName === "wasm") {

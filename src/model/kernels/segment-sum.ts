@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { JsKernel } from "./js-kernel.js";
 import { customOp, sizeOf } from "./js-kernel.js";
+import { simd } from "./simd.js";
 
 interface Attrs {
   numSegments: number;
@@ -24,6 +25,17 @@ export const unsortedSegmentSumKernel: JsKernel<Attrs> = {
   run([x, ids], [xi], { numSegments }, [out]) {
     const rows = ids.length;
     const inner = rows === 0 ? sizeOf(xi.shape.slice(1)) : x.length / rows;
+    if (x instanceof Float32Array && inner % 4 === 0 && ids instanceof Int32Array && rows > 0) {
+      let inRange = true;
+      for (let r = 0; r < rows; r++) if (!(ids[r] >= 0 && ids[r] < numSegments)) inRange = false;
+      if (inRange) {
+        const m = simd();
+        const po = m.zeros(numSegments * inner);
+        m.fn.scatter_add(rows, inner, m.putI(ids), m.putF(x), po);
+        out.set(m.viewF(po, numSegments * inner));
+        return;
+      }
+    }
     out.fill(0);
     for (let r = 0; r < rows; r++) {
       const s = ids[r];
