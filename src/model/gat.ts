@@ -49,6 +49,11 @@ export interface GatOutput {
   operatorScores: tf.Tensor2D;
   /** Mean attention entropy (nats) of the last layer over attending units and heads (a metric: no gradient). */
   attentionEntropy: tf.Scalar;
+  /**
+   * [M, operators + effects] weights of the readout's attention pooling (operators first, in graph order);
+   * only when asked for (acting/evaluation: what the logic stream attends to in each state).
+   */
+  readoutAttention?: tf.Tensor2D;
 }
 
 export class HypergraphGat {
@@ -97,7 +102,7 @@ export class HypergraphGat {
   }
 
   /** Runs the GAT for the plan's M masks. Call inside a tidy / gradient scope. */
-  forward(plan: GatPlan): GatOutput {
+  forward(plan: GatPlan, withReadoutAttention = false): GatOutput {
     const st = this.st;
     const H = this.cfg.heads;
     let x = gatherSum(
@@ -128,6 +133,10 @@ export class HypergraphGat {
       st.operatorNodes.length,
     ]) as tf.Tensor2D;
     const ent = tf.scalar(plan.layers.length ? stats.entropySum / Math.max(1, attending * H) : 0);
-    return { hLogic, operatorScores, attentionEntropy: ent };
+    // The pooling is a one-head softmax over each mask's readout rows of `score` (slope 1: no LeakyReLU bend).
+    const readoutAttention = withReadoutAttention
+      ? (tf.softmax(tf.reshape(gather0(score, plan.readout.src), [M, plan.readout.maxDeg])) as tf.Tensor2D)
+      : undefined;
+    return { hLogic, operatorScores, attentionEntropy: ent, readoutAttention };
   }
 }

@@ -60,6 +60,8 @@ export interface PolicyEval {
   gatAttentionEntropy: tf.Scalar;
   /** Distinct condition masks in the batch (GAT work scales with this, not with B). */
   uniqueMasks: number;
+  /** [B, operators + effects] readout attention (acting only, see GatOutput). */
+  readoutAttention?: tf.Tensor2D;
 }
 
 export interface ActOptions {
@@ -75,6 +77,8 @@ export interface ActResult {
   value: Float32Array;
   alpha: Float32Array;
   operatorScores: Float32Array;
+  /** [B × (operators + effects)] readout attention of the logic stream (operators first, graph order). */
+  readoutAttention: Float32Array;
   expertLogits?: Float32Array;
 }
 
@@ -184,7 +188,7 @@ class MoePolicy implements Policy {
     const bl = tf.tensor2d(batch.blstats, [B, BLSTATS_SIZE]);
     const inv = tf.tensor2d(batch.inv, [B, NUM_OCLASSES]);
     const hVis = this.visual.forward(B, bl, batch.crop, inv);
-    const g = this.gat.forward(plan);
+    const g = this.gat.forward(plan, inference);
     const hLogic = gather0(g.hLogic, dd.index) as tf.Tensor2D;
     const operatorScores = gather0(g.operatorScores, dd.index) as tf.Tensor2D;
     const joint = tf.concat([hVis, hLogic], 1);
@@ -220,6 +224,7 @@ class MoePolicy implements Policy {
       hLogic,
       gatAttentionEntropy: g.attentionEntropy,
       uniqueMasks: dd.M,
+      readoutAttention: g.readoutAttention ? (gather0(g.readoutAttention, dd.index) as tf.Tensor2D) : undefined,
     };
   }
 
@@ -232,13 +237,20 @@ class MoePolicy implements Policy {
     // element (tfjs looks for tensors inside any object it returns), which costs more than the forward pass.
     const out = tf.tidy(() => {
       const ev = this.forward(batch, undefined, true);
-      const t: tf.Tensor[] = [ev.logProbs, ev.value, ev.alpha, ev.operatorScores];
+      const t: tf.Tensor[] = [ev.logProbs, ev.value, ev.alpha, ev.operatorScores, ev.readoutAttention!];
       if (opts.expertLogits) t.push(ev.expertLogits);
       return t;
     });
     const data = out.map((t) => t.dataSync() as Float32Array);
     tf.dispose(out);
-    const read = { logp: data[0], value: data[1], alpha: data[2], ops: data[3], expert: data[4] };
+    const read = {
+      logp: data[0],
+      value: data[1],
+      alpha: data[2],
+      ops: data[3],
+      readout: data[4],
+      expert: data[5],
+    };
     const action = new Int32Array(B);
     const logProb = new Float32Array(B);
     for (let b = 0; b < B; b++) {
@@ -271,6 +283,7 @@ class MoePolicy implements Policy {
       value: read.value,
       alpha: read.alpha,
       operatorScores: read.ops,
+      readoutAttention: read.readout,
       expertLogits: read.expert,
     };
   }

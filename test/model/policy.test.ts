@@ -78,6 +78,22 @@ describe("policy", () => {
     assert.ok(maxAbsDiff(o.slice(0, p), o.slice(p)) > 1e-3, "operator scores identical for different masks");
   });
 
+  it("act reports the readout attention: a distribution over operators + effects that follows the mask", () => {
+    const b = batchOf(2, 2);
+    b.masks.fill(0);
+    b.masks.set([1, 1, 0, 0, 1], 0);
+    b.masks.set([0, 0, 1, 1, 0, 0, 1], C);
+    const r = policy.act(b, { rng: new Rng(0), greedy: true }).readoutAttention;
+    const P = graph.operatorNodes.length + graph.effectNodes.length;
+    assert.equal(r.length, 2 * P);
+    for (let row = 0; row < 2; row++) {
+      const w = Array.from(r.subarray(row * P, (row + 1) * P));
+      assert.ok(w.every((x) => x > 0), "softmax weights are positive");
+      assert.ok(Math.abs(w.reduce((a, x) => a + x, 0) - 1) < 1e-5, "weights sum to 1");
+    }
+    assert.ok(maxAbsDiff(Array.from(r.subarray(0, P)), Array.from(r.subarray(P))) > 1e-6);
+  });
+
   it("GAT parameters get non-zero gradients from a PPO-style loss (packed and per-tensor variables agree)", () => {
     const b = batchOf(16, 3);
     const rng = new Rng(1);
