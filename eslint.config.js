@@ -3,7 +3,18 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "dist-*/", "node_modules/", ".cache/", "runs/", "coverage/", "test-output/"] },
+  {
+    ignores: [
+      "dist/",
+      "dist-*/",
+      "node_modules/",
+      ".cache/",
+      "runs/",
+      "coverage/",
+      "test-output/",
+      "scratch/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

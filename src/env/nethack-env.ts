@@ -6,16 +6,16 @@ import { InvalidArgumentError, StateError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { loadAssets, type WasmVariant } from "../nethack/assets.js";
 import { NetHackGame } from "../nethack/engine.js";
-import { WindowPort, BLF } from "../nethack/winport.js";
+import { WindowPort, BLF, CONSUMED } from "../nethack/winport.js";
 import { readHero, newHeroState, checkHeroLayout, type HeroState } from "../nethack/hero.js";
-import { readCatalog } from "../nethack/catalog.js";
+import { readMonsterNames } from "../nethack/catalog.js";
 import { GLYPH_MON_OFF } from "../nethack/glyphs.js";
 import { actionSet } from "./actions.js";
 import { BL, COND } from "./blstats.js";
 import { characterOptions, parseCharacter } from "./character.js";
 import { allocObservation, MSG_LEN, INV_SLOTS, INV_STR_LEN, type Observation } from "./observation.js";
 import { renderTTY, fillTTY } from "./render.js";
-import { checkTask, makeTask, petAdjacent, type Task } from "./tasks.js";
+import { checkTask, makeTask, petAdjacent, type Task, type TaskContext } from "./tasks.js";
 import type { Env, EnvOptions, ResetResult, StepInfo, StepResult } from "./types.js";
 
 /** The fixed game clock: 2020-09-13 12:26:40 UTC, no full moon, not Friday 13th. */
@@ -96,6 +96,23 @@ const KNOWN_OPTIONS = new Set([
   "autoMore",
 ]);
 
+/** Observation fields parsed from the status texts (the rest of blstats comes from the hero struct). */
+interface StatusValues {
+  str25: number;
+  str125: number;
+  dex: number;
+  con: number;
+  int: number;
+  wis: number;
+  cha: number;
+  depth: number;
+  gold: number;
+  hd: number;
+  time: number;
+  cap: number;
+  condition: number;
+}
+
 export class NetHackEnv implements Env {
   readonly numActions: number;
   readonly actionKeys: readonly number[];
@@ -104,6 +121,7 @@ export class NetHackEnv implements Env {
   private readonly port: WindowPort;
   private game: NetHackGame | null = null;
   private readonly task: Task;
+  private readonly usesPet: boolean;
   private readonly seedRng: Rng;
   private readonly characterSpec: string;
   private readonly hero: HeroState = newHeroState();
@@ -116,9 +134,31 @@ export class NetHackEnv implements Env {
   private lastInventory: unknown = null;
   private oracleGlyph = -1;
   private prevNutrition = 0;
+  /** Bytes of obs.message currently non-zero (so an empty step clears only those). */
+  private messageLen = 0;
+  private readonly sv: StatusValues = {
+    str25: 0,
+    str125: 0,
+    dex: 0,
+    con: 0,
+    int: 0,
+    wis: 0,
+    cha: 0,
+    depth: 0,
+    gold: 0,
+    hd: 0,
+    time: 0,
+    cap: 0,
+    condition: 0,
+  };
+  private readonly ctx: TaskContext;
   private readonly encoder = new TextEncoder();
 
-  constructor(opts: NetHackEnvOptions = {}) {
+  /**
+   * `buffers` lets the observation live in memory the caller owns (VecEnv passes views of its shared batch, so
+   * steps need no copy); missing fields are allocated.
+   */
+  constructor(opts: NetHackEnvOptions = {}, buffers?: Partial<Observation>) {
     for (const key of Object.keys(opts)) {
       if (!KNOWN_OPTIONS.has(key))
         throw new InvalidArgumentError("env option", key, `one of ${[...KNOWN_OPTIONS].join(", ")}`);
@@ -135,16 +175,22 @@ export class NetHackEnv implements Env {
     if (typeof penalty !== "number" || !Number.isFinite(penalty))
       throw new InvalidArgumentError("penaltyStep", penalty, "a finite number");
     this.task = makeTask(task, penalty);
+    this.usesPet = task === "pet";
     this.characterSpec = opts.character ?? (task === "challenge" ? "@" : DEFAULT_CHARACTER);
     if (this.characterSpec !== "@") parseCharacter(this.characterSpec);
     this.seedRng = new Rng(checkSeed(opts.seed ?? 0));
-    this.port = new WindowPort({ autoMore: opts.autoMore });
-    this.obs = allocObservation(opts.tty ?? false);
-    // Map buffers are the window port's own (no copy per step).
-    this.obs.glyphs = this.port.glyphs;
-    this.obs.chars = this.port.chars;
-    this.obs.colors = this.port.colors;
-    this.obs.specials = this.port.specials;
+    this.obs = { ...allocObservation(opts.tty ?? false), ...buffers };
+    // The window port draws the map straight into the observation (no copy per step).
+    this.port = new WindowPort({ autoMore: opts.autoMore }, this.obs);
+    this.ctx = {
+      prevBlstats: this.prevBlstats,
+      obs: this.obs,
+      descended: false,
+      petWasAdjacent: false,
+      prevNutrition: 0,
+      nutrition: 0,
+      oracleGlyph: -1,
+    };
   }
 
   get seed(): number {
@@ -185,13 +231,15 @@ export class NetHackEnv implements Env {
       );
     }
     if (this.oracleGlyph < 0) {
-      const idx = readCatalog(this.game).monsters.indexOf("Oracle");
+      const idx = readMonsterNames(this.game).indexOf("Oracle");
       this.oracleGlyph = idx >= 0 ? GLYPH_MON_OFF + idx : -1;
     }
     this.episodeStep = 0;
     this.ended = false;
     this.deepest = 1;
     this.lastInventory = null;
+    this.obs.message.fill(0);
+    this.messageLen = 0;
     this.readHeroChecked();
     this.updateObservation();
     this.prevNutrition = this.hero.uhunger;
@@ -223,25 +271,21 @@ export class NetHackEnv implements Env {
     const game = this.game;
     const key = this.actionKeys[action];
     this.prevBlstats.set(this.obs.blstats);
-    const petWasAdjacent = petAdjacent(this.obs);
+    const petWasAdjacent = this.usesPet && petAdjacent(this.obs);
     const depthBefore = this.obs.blstats[BL.DEPTH];
     this.port.beginStep();
-    const fed = this.port.feedKey(key);
-    if (fed.resume) game.resume(fed.value);
+    const value = this.port.feed(key);
+    if (value !== CONSUMED) game.resume(value);
     this.episodeStep++;
     const info = this.info();
     if (!game.done) readHero(game, this.hero);
     this.updateObservation();
-    const descended = this.obs.blstats[BL.DEPTH] > depthBefore && key === 62;
-    const ctx = {
-      prevBlstats: this.prevBlstats,
-      obs: this.obs,
-      descended,
-      petWasAdjacent,
-      prevNutrition: this.prevNutrition,
-      nutrition: this.hero.uhunger,
-      oracleGlyph: this.oracleGlyph,
-    };
+    const ctx = this.ctx; // reused: tasks read it during the call only
+    ctx.descended = this.obs.blstats[BL.DEPTH] > depthBefore && key === 62;
+    ctx.petWasAdjacent = petWasAdjacent;
+    ctx.prevNutrition = this.prevNutrition;
+    ctx.nutrition = this.hero.uhunger;
+    ctx.oracleGlyph = this.oracleGlyph;
     const reward = this.task.reward(ctx);
     this.prevNutrition = this.hero.uhunger;
     let terminated = false;
@@ -285,55 +329,97 @@ export class NetHackEnv implements Env {
     return { endReason: "death", deathCause: death || undefined };
   }
 
+  /** Re-parses the status texts the game changed since the last call (most steps change only T:). */
+  private parseStatus(): void {
+    const dirty = this.port.statusDirty;
+    if (dirty === 0) return;
+    this.port.statusDirty = 0;
+    const s = this.port.status;
+    const v = this.sv;
+    const changed = (f: number) => (dirty & (1 << f)) !== 0;
+    if (changed(BLF.STR)) [v.str25, v.str125] = parseStrength(s[BLF.STR]);
+    if (changed(BLF.DX)) v.dex = toInt(s[BLF.DX]);
+    if (changed(BLF.CO)) v.con = toInt(s[BLF.CO]);
+    if (changed(BLF.IN)) v.int = toInt(s[BLF.IN]);
+    if (changed(BLF.WI)) v.wis = toInt(s[BLF.WI]);
+    if (changed(BLF.CH)) v.cha = toInt(s[BLF.CH]);
+    if (changed(BLF.LEVELDESC)) v.depth = parseDepth(s[BLF.LEVELDESC], v.depth);
+    if (changed(BLF.GOLD)) v.gold = parseGold(s[BLF.GOLD]);
+    if (changed(BLF.HD)) v.hd = toInt(s[BLF.HD]);
+    if (changed(BLF.TIME)) v.time = toInt(s[BLF.TIME]);
+    if (changed(BLF.CAP)) v.cap = Math.max(0, CAP_NAMES.indexOf(s[BLF.CAP].trim()));
+    if (changed(BLF.CONDITION)) {
+      let cond = 0;
+      const m = this.port.conditionMask;
+      for (const [from, to] of COND_MAP) if (m & from) cond |= to;
+      v.condition = cond;
+    }
+  }
+
   private updateObservation(): void {
+    this.parseStatus();
     const b = this.obs.blstats;
     const h = this.hero;
-    const s = this.port.status;
+    const v = this.sv;
     b[BL.X] = h.ux - 1;
     b[BL.Y] = h.uy;
-    const [str25, str125] = parseStrength(s[BLF.STR]);
-    b[BL.STR25] = str25;
-    b[BL.STR125] = str125;
-    b[BL.DEX] = toInt(s[BLF.DX]);
-    b[BL.CON] = toInt(s[BLF.CO]);
-    b[BL.INT] = toInt(s[BLF.IN]);
-    b[BL.WIS] = toInt(s[BLF.WI]);
-    b[BL.CHA] = toInt(s[BLF.CH]);
+    b[BL.STR25] = v.str25;
+    b[BL.STR125] = v.str125;
+    b[BL.DEX] = v.dex;
+    b[BL.CON] = v.con;
+    b[BL.INT] = v.int;
+    b[BL.WIS] = v.wis;
+    b[BL.CHA] = v.cha;
     b[BL.HP] = h.hp;
     b[BL.HPMAX] = h.hpmax;
-    const depth = parseDepth(s[BLF.LEVELDESC], b[BL.DEPTH]);
-    b[BL.DEPTH] = depth;
-    if (depth > this.deepest) this.deepest = depth;
-    const gold = parseGold(s[BLF.GOLD]);
-    b[BL.GOLD] = gold;
+    b[BL.DEPTH] = v.depth;
+    if (v.depth > this.deepest) this.deepest = v.depth;
+    b[BL.GOLD] = v.gold;
     b[BL.ENE] = h.en;
     b[BL.ENEMAX] = h.enmax;
     b[BL.AC] = h.ac;
-    b[BL.HD] = toInt(s[BLF.HD]);
+    b[BL.HD] = v.hd;
     b[BL.XP] = h.ulevel;
     b[BL.EXP] = h.uexp;
-    b[BL.TIME] = toInt(s[BLF.TIME]);
+    b[BL.TIME] = v.time;
     b[BL.HUNGER] = h.uhs;
-    b[BL.CAP] = Math.max(0, CAP_NAMES.indexOf(s[BLF.CAP].trim()));
+    b[BL.CAP] = v.cap;
     b[BL.DNUM] = h.dnum;
     b[BL.DLEVEL] = h.dlevel;
-    let cond = 0;
-    const m = this.port.conditionMask;
-    for (const [from, to] of COND_MAP) if (m & from) cond |= to;
-    b[BL.CONDITION] = cond;
+    b[BL.CONDITION] = v.condition;
     b[BL.ALIGN] = h.align;
-    b[BL.SCORE] = botlScore(gold, h.umoney0, h.urexp, this.deepest);
+    b[BL.SCORE] = botlScore(v.gold, h.umoney0, h.urexp, this.deepest);
     this.writeMessage();
     if (this.port.inventory !== this.lastInventory) this.writeInventory();
     if (this.obs.tty_chars) fillTTY(this.obs, this.port);
   }
 
+  /** The step's messages joined by two spaces, NUL-terminated (UTF-8, as TextEncoder would write it). */
   private writeMessage(): void {
     const msg = this.obs.message;
-    msg.fill(0);
-    if (this.port.messages.length === 0) return;
-    const bytes = this.encoder.encode(this.port.messages.join("  "));
-    msg.set(bytes.subarray(0, MSG_LEN - 1));
+    const msgs = this.port.messages;
+    const old = this.messageLen;
+    if (msgs.length === 0) {
+      if (old) msg.fill(0, 0, old);
+      this.messageLen = 0;
+      return;
+    }
+    const text = msgs.length === 1 ? msgs[0] : msgs.join("  ");
+    const n = Math.min(text.length, MSG_LEN - 1);
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 0x7f) {
+        // Rare non-ASCII text: let the encoder produce the multi-byte sequences.
+        const bytes = this.encoder.encode(text).subarray(0, MSG_LEN - 1);
+        msg.fill(0);
+        msg.set(bytes);
+        this.messageLen = bytes.length;
+        return;
+      }
+      msg[i] = c;
+    }
+    if (n < old) msg.fill(0, n, old);
+    this.messageLen = n;
   }
 
   private writeInventory(): void {

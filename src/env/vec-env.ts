@@ -215,7 +215,11 @@ export class VecEnv {
         throw new InvalidArgumentError(`restore plan ${i} episode`, p.episode, "an integer ≥ 0");
       for (const a of p.actions)
         if (!Number.isInteger(a) || a < 0 || a >= this.numActions)
-          throw new InvalidArgumentError(`restore plan ${i} action`, a, `an integer in [0, ${this.numActions - 1}]`);
+          throw new InvalidArgumentError(
+            `restore plan ${i} action`,
+            a,
+            `an integer in [0, ${this.numActions - 1}]`,
+          );
     });
     // The worker loop blocks in Atomics.wait, so it reads the plan synchronously (receiveMessageOnPort).
     for (let w = 0; w < this.numWorkers; w++)
@@ -225,7 +229,9 @@ export class VecEnv {
     if (bad >= 0) throw new StateError(`VecEnv worker ${bad} failed while restoring its envs`);
     for (let i = 0; i < this.numEnvs; i++) {
       if (this.terminated[i] || this.truncated[i]) {
-        throw new StateError(`restoring env ${i}: the replayed actions end its episode (not the checkpoint's game)`);
+        throw new StateError(
+          `restoring env ${i}: the replayed actions end its episode (not the checkpoint's game)`,
+        );
       }
     }
     this.started = true;

@@ -1,7 +1,7 @@
 /** Worker thread of a VecEnv: hosts some envs and serves step/reset commands through shared memory. */
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { adoptCompiledModule } from "../nethack/assets.js";
-import { batchFromBuffers, copyObsInto } from "./batch.js";
+import { batchFromBuffers, copyObsInto, obsAt } from "./batch.js";
 import { BL } from "./blstats.js";
 import { NetHackEnv } from "./nethack-env.js";
 import {
@@ -37,7 +37,10 @@ const text = new Uint8Array(s.text);
 const counters = new Int32Array(s.episodeCounters);
 const obs = batchFromBuffers(init.numEnvs, s.obs);
 const finalObs = batchFromBuffers(init.numEnvs, s.finalObs);
-const envs = init.envIndices.map(() => new NetHackEnv({ ...init.envOptions, wasm: init.wasmVariant }));
+// Each env draws its observation straight into its slot of the shared batch: a step copies nothing.
+const envs = init.envIndices.map(
+  (i) => new NetHackEnv({ ...init.envOptions, wasm: init.wasmVariant }, obsAt(obs, i)),
+);
 const returns = new Float64Array(envs.length);
 const maxDepth = new Int32Array(envs.length);
 const encoder = new TextEncoder();
@@ -55,7 +58,6 @@ function resetEnv(j: number): void {
   const r = envs[j].reset({ seed });
   returns[j] = 0;
   maxDepth[j] = r.obs.blstats[BL.DEPTH];
-  copyObsInto(obs, i, r.obs);
 }
 
 function stepEnv(j: number): void {
@@ -97,8 +99,6 @@ function stepEnv(j: number): void {
     writeText(i, r.info.deathCause ?? r.info.error ?? "");
     copyObsInto(finalObs, i, r.obs);
     resetEnv(j);
-  } else {
-    copyObsInto(obs, i, r.obs);
   }
 }
 

@@ -46,5 +46,5 @@ export {
   type EvalStepExtra,
   type EvalReplayMeta,
 } from "./recording.js";
-export { replayEpisode, withCleanArgv, type ReplayOptions } from "./replay.js";
+export { replayEpisode, type ReplayOptions } from "./replay.js";
 export { RoutingMetrics, type EpisodeRouting, type RoutingTotals } from "./routing-metrics.js";

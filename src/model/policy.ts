@@ -224,7 +224,9 @@ class MoePolicy implements Policy {
       hLogic,
       gatAttentionEntropy: g.attentionEntropy,
       uniqueMasks: dd.M,
-      readoutAttention: g.readoutAttention ? (gather0(g.readoutAttention, dd.index) as tf.Tensor2D) : undefined,
+      readoutAttention: g.readoutAttention
+        ? (gather0(g.readoutAttention, dd.index) as tf.Tensor2D)
+        : undefined,
     };
   }
 

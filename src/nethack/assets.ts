@@ -2,14 +2,19 @@
  * Engine assets: the patched glue, the data files and the compiled wasm, built once into a cache directory
  * keyed by the package bytes' hash, verified on every load (a corrupt or mismatched cache is rebuilt).
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { cacheDir } from "../util/paths.js";
+import { TedgError } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { patchGlue } from "./glue-patch.js";
 import { readPackageFiles, sha256, type PackageFiles } from "./package.js";
-import { optimizeWasm, OPTIMIZER_VERSION } from "./wasm-optimize.js";
+
+/** Bump when the wasm rewrite (wasm-optimize.ts) changes, so cached outputs are rebuilt. */
+export const OPTIMIZER_VERSION = "2";
 
 export interface EngineAssets {
   wasmModule: WebAssembly.Module;
@@ -110,8 +115,7 @@ export function buildAssets(opts: BuildOptions = {}): string {
       "optimising nethack.wasm with binaryen (SAFE_HEAP accessors → plain memory access; about a minute, once)…",
     );
     const t0 = Date.now();
-    const out = optimizeWasm(pkg.wasm);
-    writeFileAtomic(join(dir, WASM_FILE), out);
+    const out = optimizeInChildProcess(join(dir, WASM_FILE));
     m.wasm = sha256(out);
     writeFileAtomic(join(dir, MANIFEST), JSON.stringify(m, null, 2));
     log(
@@ -119,6 +123,17 @@ export function buildAssets(opts: BuildOptions = {}): string {
     );
   }
   return dir;
+}
+
+/** Runs the binaryen rewrite in a child process (see optimize-main.ts) and returns the bytes it wrote. */
+function optimizeInChildProcess(outPath: string): Uint8Array {
+  const script = fileURLToPath(new URL("./optimize-main.js", import.meta.url));
+  try {
+    execFileSync(process.execPath, [script, outPath], { stdio: ["ignore", "ignore", "inherit"] });
+  } catch (e) {
+    throw new TedgError(`the wasm rewrite (${script}) failed: ${(e as Error).message}`);
+  }
+  return readFileSync(outPath);
 }
 
 const loaded = new Map<WasmVariant, EngineAssets>();

@@ -48,28 +48,44 @@ export interface HeroState {
   urexp: number;
 }
 
+const I32 = (off: number) => (U_ADDR + off) >> 2;
+const UX = U_ADDR + U_OFF.ux;
+const UY = U_ADDR + U_OFF.uy;
+const DNUM = U_ADDR + U_OFF.dnum;
+const DLEVEL = U_ADDR + U_OFF.dlevel;
+const ALIGN = U_ADDR + U_OFF.alignType;
+const UAC = U_ADDR + U_OFF.uac;
+const ULEVEL = I32(U_OFF.ulevel);
+const UHUNGER = I32(U_OFF.uhunger);
+const UHS = I32(U_OFF.uhs);
+const UHP = I32(U_OFF.uhp);
+const UHPMAX = I32(U_OFF.uhpmax);
+const UEN = I32(U_OFF.uen);
+const UENMAX = I32(U_OFF.uenmax);
+const UMONEY0 = I32(U_OFF.umoney0);
+const UEXP = I32(U_OFF.uexp);
+const UREXP = I32(U_OFF.urexp);
+
+/** Reads the hero's fields (every step: plain typed-array loads, no allocation). */
 export function readHero(game: NetHackGame, out: HeroState): HeroState {
   const h8 = game.heapU8;
   const h32 = game.heap32;
-  const b = U_ADDR;
-  const i8 = (off: number) => (h8[b + off] << 24) >> 24;
-  const i32 = (off: number) => h32[(b + off) >> 2];
-  out.ux = h8[b + U_OFF.ux];
-  out.uy = h8[b + U_OFF.uy];
-  out.dnum = i8(U_OFF.dnum);
-  out.dlevel = i8(U_OFF.dlevel);
-  out.ulevel = i32(U_OFF.ulevel);
-  out.uhunger = i32(U_OFF.uhunger);
-  out.uhs = i32(U_OFF.uhs);
-  out.align = i8(U_OFF.alignType);
-  out.ac = i8(U_OFF.uac);
-  out.hp = i32(U_OFF.uhp);
-  out.hpmax = i32(U_OFF.uhpmax);
-  out.en = i32(U_OFF.uen);
-  out.enmax = i32(U_OFF.uenmax);
-  out.umoney0 = i32(U_OFF.umoney0);
-  out.uexp = i32(U_OFF.uexp);
-  out.urexp = i32(U_OFF.urexp);
+  out.ux = h8[UX];
+  out.uy = h8[UY];
+  out.dnum = (h8[DNUM] << 24) >> 24;
+  out.dlevel = (h8[DLEVEL] << 24) >> 24;
+  out.ulevel = h32[ULEVEL];
+  out.uhunger = h32[UHUNGER];
+  out.uhs = h32[UHS];
+  out.align = (h8[ALIGN] << 24) >> 24;
+  out.ac = (h8[UAC] << 24) >> 24;
+  out.hp = h32[UHP];
+  out.hpmax = h32[UHPMAX];
+  out.en = h32[UEN];
+  out.enmax = h32[UENMAX];
+  out.umoney0 = h32[UMONEY0];
+  out.uexp = h32[UEXP];
+  out.urexp = h32[UREXP];
   return out;
 }
 

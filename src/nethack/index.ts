@@ -18,4 +18,20 @@ export {
 } from "./assets.js";
 export { readPackageFiles, PINNED_VERSION, PINNED_SHA256, EnginePackageError } from "./package.js";
 export { readHero, checkHeroLayout, EngineLayoutError, U_ADDR, type HeroState } from "./hero.js";
-export { readCatalog, type Catalog } from "./catalog.js";
+export {
+  readCatalog,
+  readMonsterNames,
+  readObjectNames,
+  readExtCommandList,
+  EXT_FLAG,
+  type Catalog,
+  type ExtCommand,
+} from "./catalog.js";
+export {
+  NLE_GLYPH,
+  nleNames,
+  nleGlyphTable,
+  buildNleGlyphTable,
+  toNleGlyphs,
+  type NleNames,
+} from "./nle-glyphs.js";

@@ -1,15 +1,21 @@
 /**
  * A tty-like window port for the shim's callbacks: keeps the map (glyph ids plus mapglyph's char/colour/special),
  * status fields, this step's messages, the permanent inventory, and emulates prompts one key at a time
- * (yn_function, getlin, menus, getpos loops), like NLE's tty does.
+ * (yn_function, getlin, menus, getpos loops, `#` extended commands), like NLE's tty does.
  */
 import { PENDING, type CallbackHandler, type CallbackResult, type NetHackGame } from "./engine.js";
 import { GLYPH_UNEXPLORED } from "./glyphs.js";
+import { EXT_FLAG, readExtCommandList, type ExtCommand } from "./catalog.js";
 
 export const MAP_ROWS = 21;
 export const MAP_COLS = 79;
 export const KEY_ESC = 27;
 export const KEY_ENTER = 13;
+const KEY_BACKSPACE = 8;
+const KEY_KILL = 21; // ^U, tty's usual kill character
+const KEY_DEL = 127;
+/** tty's getline accepts at most COLNO (80) typed characters. */
+const EXT_MAX_TYPED = 80;
 
 /** Status fields of this build (BL_* indices), checked against the game's own constants at start. */
 export const BLF = {
@@ -38,8 +44,9 @@ export const BLF = {
   CONDITION: 22,
 } as const;
 export const NUM_STATUS_FIELDS = 23;
+const ALL_STATUS_DIRTY = (1 << NUM_STATUS_FIELDS) - 1;
 
-export type PendingKind = "key" | "yn" | "getlin" | "menu" | "text";
+export type PendingKind = "key" | "yn" | "getlin" | "menu" | "text" | "extcmd";
 
 export interface MenuItem {
   glyph: number;
@@ -84,13 +91,29 @@ export interface WindowPortOptions {
   autoMore?: boolean;
 }
 
+/** Map buffers (21×79) the port writes into, e.g. views of shared memory; allocated when not given. */
+export interface MapBuffers {
+  glyphs: Int16Array;
+  chars: Uint8Array;
+  colors: Uint8Array;
+  specials: Uint8Array;
+}
+
+/** feed()'s answer when the key was consumed by the emulation and the game keeps waiting. */
+export const CONSUMED = undefined;
+
 export class WindowPort implements CallbackHandler {
-  readonly glyphs = new Int16Array(MAP_ROWS * MAP_COLS).fill(GLYPH_UNEXPLORED);
-  readonly chars = new Uint8Array(MAP_ROWS * MAP_COLS).fill(32);
-  readonly colors = new Uint8Array(MAP_ROWS * MAP_COLS);
-  readonly specials = new Uint8Array(MAP_ROWS * MAP_COLS);
+  readonly glyphs: Int16Array;
+  readonly chars: Uint8Array;
+  readonly colors: Uint8Array;
+  readonly specials: Uint8Array;
   /** Latest text of every status field (BLF index). */
   readonly status: string[] = new Array<string>(NUM_STATUS_FIELDS).fill("");
+  /**
+   * Bit `1 << field` is set when that status field (or, for BLF.CONDITION, the condition mask) changed; the
+   * reader clears it, so status texts are parsed only when the game sent new ones.
+   */
+  statusDirty = ALL_STATUS_DIRTY;
   /** The 3.7 BL_MASK_* condition bits. */
   conditionMask = 0;
   /** Messages printed since the last `beginStep()`. */
@@ -116,15 +139,34 @@ export class WindowPort implements CallbackHandler {
   private readonly menus = new Map<number, { items: MenuItem[]; prompt: string }>();
   private readonly mg = new Int32Array(3);
   private game: NetHackGame | null = null;
+  /** Extended-command prompt: the line (typed text plus autocompletion) and how much of it was typed. */
+  private extCommands: ExtCommand[] = [];
+  private extLine = "";
+  private extTyped = 0;
 
-  constructor(private readonly opts: WindowPortOptions = {}) {}
+  constructor(
+    private readonly opts: WindowPortOptions = {},
+    buffers?: MapBuffers,
+  ) {
+    const n = MAP_ROWS * MAP_COLS;
+    this.glyphs = buffers?.glyphs ?? new Int16Array(n);
+    this.chars = buffers?.chars ?? new Uint8Array(n);
+    this.colors = buffers?.colors ?? new Uint8Array(n);
+    this.specials = buffers?.specials ?? new Uint8Array(n);
+    this.clearMap();
+  }
 
-  reset(): void {
+  private clearMap(): void {
     this.glyphs.fill(GLYPH_UNEXPLORED);
     this.chars.fill(32);
     this.colors.fill(0);
     this.specials.fill(0);
+  }
+
+  reset(): void {
+    this.clearMap();
     this.status.fill("");
+    this.statusDirty = ALL_STATUS_DIRTY;
     this.conditionMask = 0;
     this.messages = [];
     this.inventory = [];
@@ -137,11 +179,14 @@ export class WindowPort implements CallbackHandler {
     this.nextWin = 1;
     this.winMap = this.winMessage = this.winInven = this.winStatus = -1;
     this.getlinBuf = "";
+    this.extLine = "";
+    this.extTyped = 0;
     this.game = null;
   }
 
   beginStep(): void {
-    this.messages = [];
+    // A new array (not a truncation): callers may hold the previous step's list.
+    if (this.messages.length) this.messages = [];
   }
 
   onCallback(name: string, a: Array<number | string>, game: NetHackGame): CallbackResult {
@@ -216,12 +261,8 @@ export class WindowPort implements CallbackHandler {
       }
       case "shim_clear_nhwindow": {
         const win = a[0] as number;
-        if (win === this.winMap) {
-          this.glyphs.fill(GLYPH_UNEXPLORED);
-          this.chars.fill(32);
-          this.colors.fill(0);
-          this.specials.fill(0);
-        } else if (this.menus.has(win)) this.menus.set(win, { items: [], prompt: "" });
+        if (win === this.winMap) this.clearMap();
+        else if (this.menus.has(win)) this.menus.set(win, { items: [], prompt: "" });
         return 0;
       }
       case "shim_start_menu":
@@ -271,8 +312,13 @@ export class WindowPort implements CallbackHandler {
         this.message(a[2] as string);
         return 0;
       case "shim_get_ext_cmd":
-        // Extended commands are not emulated: '#' is cancelled (documented limitation).
-        return -1;
+        // tty's "#" prompt: the command name is typed one key per step (see feedExtCommand).
+        if (this.extCommands.length === 0) this.extCommands = readExtCommandList(game);
+        this.extLine = "";
+        this.extTyped = 0;
+        this.showExtLine();
+        this.pending = "extcmd";
+        return PENDING;
       case "shim_outrip":
         this.outripHow = a[1] as number;
         return 0;
@@ -296,10 +342,16 @@ export class WindowPort implements CallbackHandler {
     if (field < 0 || field >= NUM_STATUS_FIELDS) return;
     const ptr = game.heap32[slot >> 2];
     if (field === BLF.CONDITION) {
-      this.conditionMask = ptr ? game.heap32[ptr >> 2] : 0;
+      const mask = ptr ? game.heap32[ptr >> 2] : 0;
+      if (mask !== this.conditionMask) this.statusDirty |= 1 << field;
+      this.conditionMask = mask;
       return;
     }
-    this.status[field] = ptr ? game.readString(ptr) : "";
+    const text = ptr ? game.readString(ptr) : "";
+    if (text !== this.status[field]) {
+      this.status[field] = text;
+      this.statusDirty |= 1 << field;
+    }
   }
 
   private selectMenu(win: number, how: number, slot: number): CallbackResult {
@@ -342,59 +394,120 @@ export class WindowPort implements CallbackHandler {
    * the key was consumed by the emulation (menu toggles, line editing, a key a yn prompt ignores).
    */
   feedKey(key: number): { resume: true; value: number } | { resume: false } {
+    const v = this.feed(key);
+    return v === CONSUMED ? { resume: false } : { resume: true, value: v };
+  }
+
+  /** feedKey without the result object: the value to resume with, or CONSUMED. */
+  feed(key: number): number | undefined {
     switch (this.pending) {
       case "key":
       case "text":
-        return { resume: true, value: key };
+        return key;
       case "yn":
         return this.feedYn(key);
       case "getlin":
         return this.feedGetlin(key);
       case "menu":
         return this.feedMenu(key);
+      case "extcmd":
+        return this.feedExtCommand(key);
     }
   }
 
-  private feedYn(key: number): { resume: true; value: number } | { resume: false } {
+  private feedYn(key: number): number | undefined {
     const { choices, def } = this.yn;
-    if (!choices) return { resume: true, value: key };
+    if (!choices) return key;
     const ch = String.fromCharCode(key);
-    if (key === KEY_ESC) {
-      const v = choices.includes("q") ? 113 : choices.includes("n") ? 110 : def;
-      return { resume: true, value: v };
-    }
-    if (key === KEY_ENTER || key === 10 || key === 32) return { resume: true, value: def };
+    if (key === KEY_ESC) return choices.includes("q") ? 113 : choices.includes("n") ? 110 : def;
+    if (key === KEY_ENTER || key === 10 || key === 32) return def;
     // tty accepts the choice letters (and digits for count-taking prompts), ignoring anything else.
     const allowed = choices.split("\x1b")[0];
-    if (allowed.includes(ch) || (choices.includes("#") && key >= 48 && key <= 57))
-      return { resume: true, value: key };
-    return { resume: false };
+    if (allowed.includes(ch) || (choices.includes("#") && key >= 48 && key <= 57)) return key;
+    return CONSUMED;
   }
 
-  private feedGetlin(key: number): { resume: true; value: number } | { resume: false } {
+  private feedGetlin(key: number): number | undefined {
     const game = this.game!;
     if (key === KEY_ESC) {
       this.writeCString(game, this.getlinPtr, "\x1b");
-      return { resume: true, value: 0 };
+      return 0;
     }
     if (key === KEY_ENTER || key === 10) {
       this.writeCString(game, this.getlinPtr, this.getlinBuf);
-      return { resume: true, value: 0 };
+      return 0;
     }
     if (key === 8 || key === 127) this.getlinBuf = this.getlinBuf.slice(0, -1);
     else if (key >= 32 && key < 127 && this.getlinBuf.length < 255)
       this.getlinBuf += String.fromCharCode(key);
-    return { resume: false };
+    return CONSUMED;
   }
 
-  private feedMenu(key: number): { resume: true; value: number } | { resume: false } {
+  /**
+   * One key of tty's "#" prompt (NetHack 3.6 win/tty/getline.c, as NLE runs it): printable keys are typed,
+   * and when the typed text is the prefix of exactly one autocompleting command the line shows that command
+   * (the cursor stays after the typed part); Backspace erases one typed key, DEL/^U erase the line; Enter
+   * submits the whole line, matched case-insensitively; ESC clears a non-empty line, else cancels. The prompt
+   * line ("# pra" → "# pray") is the step's message, as tty's top line is NLE's.
+   */
+  private feedExtCommand(key: number): number | undefined {
+    if (key === KEY_ESC) {
+      if (this.extLine === "") return this.endExtCommand(-1);
+      this.extLine = "";
+      this.extTyped = 0;
+    } else if (key === KEY_ENTER || key === 10) {
+      const line = this.extLine.replace(/\s+/g, " ").trim(); // mungspaces()
+      if (line === "") return this.endExtCommand(-1);
+      const lower = line.toLowerCase();
+      const idx = this.extCommands.findIndex((c) => c.name.toLowerCase() === lower);
+      if (idx < 0) this.message(`${line}: unknown extended command.`);
+      return this.endExtCommand(idx);
+    } else if (key === KEY_BACKSPACE) {
+      if (this.extTyped > 0) this.extLine = this.extLine.slice(0, --this.extTyped);
+    } else if (key === KEY_DEL || key === KEY_KILL) {
+      this.extLine = "";
+      this.extTyped = 0;
+    } else if (key >= 32 && key < 127 && this.extTyped < EXT_MAX_TYPED) {
+      this.extLine = this.extLine.slice(0, this.extTyped) + String.fromCharCode(key);
+      this.extTyped++;
+      this.extLine = this.autocomplete(this.extLine) ?? this.extLine;
+    } // anything else: tty rings the bell
+    this.showExtLine();
+    return CONSUMED;
+  }
+
+  /** The only command (autocompleting, not wizard-mode, available) that `prefix` starts, if exactly one. */
+  private autocomplete(prefix: string): string | undefined {
+    const p = prefix.toLowerCase();
+    let found: string | undefined;
+    for (const c of this.extCommands) {
+      if (c.flags & EXT_FLAG.CMD_NOT_AVAILABLE) continue;
+      if (!(c.flags & EXT_FLAG.AUTOCOMPLETE) || c.flags & EXT_FLAG.WIZMODECMD) continue;
+      if (!c.name.toLowerCase().startsWith(p)) continue;
+      if (found !== undefined) return undefined;
+      found = c.name;
+    }
+    return found;
+  }
+
+  private showExtLine(): void {
+    this.message(`# ${this.extLine}`);
+  }
+
+  private endExtCommand(index: number): number {
+    this.extLine = "";
+    this.extTyped = 0;
+    return index;
+  }
+
+  private feedMenu(key: number): number | undefined {
     const menu = this.menu!;
     const game = this.game!;
     const selectable = menu.items.filter((it) => it.identifier !== 0);
     const finish = (chosen: MenuItem[]) => {
       this.menu = null;
-      if (chosen.length === 0) return { resume: true as const, value: 0 };
-      const arr = game.mod._malloc(12 * chosen.length);
+      if (chosen.length === 0) return 0;
+      const arr = game.malloc(12 * chosen.length);
       chosen.forEach((it, k) => {
         const p = (arr >> 2) + 3 * k;
         game.heap32[p] = it.identifier;
@@ -402,22 +515,22 @@ export class WindowPort implements CallbackHandler {
         game.heap32[p + 2] = 0;
       });
       game.heap32[game.heap32[menu.slot >> 2] >> 2] = arr;
-      return { resume: true as const, value: chosen.length };
+      return chosen.length;
     };
     if (key === KEY_ESC) {
       this.menu = null;
-      return { resume: true, value: -1 };
+      return -1;
     }
     if (key === KEY_ENTER || key === 10 || key === 32) return finish(selectable.filter((it) => it.selected));
     if (menu.how === 2 && (key === 44 || key === 45)) {
       for (const it of selectable) it.selected = key === 44; // ',' select all, '-' unselect all
-      return { resume: false };
+      return CONSUMED;
     }
     const hit = selectable.find((it) => it.accelerator === key);
-    if (!hit) return { resume: false };
+    if (!hit) return CONSUMED;
     if (menu.how === 1) return finish([hit]);
     hit.selected = !hit.selected;
-    return { resume: false };
+    return CONSUMED;
   }
 
   private writeCString(game: NetHackGame, ptr: number, s: string): void {

@@ -77,9 +77,16 @@ export class RolloutBuffer {
   /** Stores the inputs of step t (all N envs) and what the policy did with them. */
   addStep(
     input: PolicyBatch,
-    act: { action: Int32Array; logProb: Float32Array; value: Float32Array; alpha: Float32Array; operatorScores: Float32Array },
+    act: {
+      action: Int32Array;
+      logProb: Float32Array;
+      value: Float32Array;
+      alpha: Float32Array;
+      operatorScores: Float32Array;
+    },
   ): void {
-    if (this.full) throw new InvalidArgumentError("rollout step", this.t, `< ${this.shape.steps} (buffer full)`);
+    if (this.full)
+      throw new InvalidArgumentError("rollout step", this.t, `< ${this.shape.steps} (buffer full)`);
     const N = this.shape.envs;
     if (input.B !== N) throw new InvalidArgumentError("rollout step batch size", input.B, `${N}`);
     const row = this.t * N;
@@ -89,7 +96,8 @@ export class RolloutBuffer {
     this.inv.set(input.inv, row * s.inv);
     this.masks.set(input.masks, row * s.masks);
     if (this.actionMask) {
-      if (!input.actionMask) throw new InvalidArgumentError("rollout step actionMask", undefined, "an action mask");
+      if (!input.actionMask)
+        throw new InvalidArgumentError("rollout step actionMask", undefined, "an action mask");
       this.actionMask.set(input.actionMask, row * s.actionMask);
     }
     this.actions.set(act.action, row);

@@ -19,7 +19,13 @@ import { basename, dirname, join, resolve } from "node:path";
 import { InvalidArgumentError, Rng, StateError } from "../util/index.js";
 import type { TrainConfig } from "./config-schema.js";
 import { formatConfig } from "./config.js";
-import { STATE_FILE, loadCheckpoint, readCheckpointState, saveCheckpoint, type CheckpointState } from "./checkpoint.js";
+import {
+  STATE_FILE,
+  loadCheckpoint,
+  readCheckpointState,
+  saveCheckpoint,
+  type CheckpointState,
+} from "./checkpoint.js";
 import { computeGae } from "./gae.js";
 import { TrainingLog } from "./log.js";
 import { MetricsWriter, routingEntropyPerStep, routingStats, trimMetricsForResume } from "./metrics.js";
@@ -133,7 +139,11 @@ function makeAdam(config: TrainConfig, lr: number): tf.Optimizer {
  * Where `resume` points: a checkpoint folder (its run folder is the parent of checkpoints/, or of final/ and
  * best/), or a run folder (its furthest checkpoint).
  */
-export function resolveResume(resume: string): { runDir: string; checkpoint: string; state: CheckpointState } {
+export function resolveResume(resume: string): {
+  runDir: string;
+  checkpoint: string;
+  state: CheckpointState;
+} {
   const abs = resolve(resume);
   if (existsSync(join(abs, STATE_FILE))) {
     const state = readCheckpointState(abs);
@@ -202,7 +212,12 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   let envSteps = 0;
   let elapsedBefore = 0;
   let phaseIndex = -1;
-  const best = { metric: `score_avg${config.bestWindow}`, value: null as number | null, episode: null as number | null, recent: [] as number[] };
+  const best = {
+    metric: `score_avg${config.bestWindow}`,
+    value: null as number | null,
+    episode: null as number | null,
+    recent: [] as number[],
+  };
   const tracks: EnvTrack[] = Array.from({ length: N }, () => ({
     started: 1,
     actions: [],
@@ -421,7 +436,10 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
         for (let n = 0; n < N; n++) done[n] = res.terminated[n] | res.truncated[n];
         for (const info of res.episodes) {
           if (res.truncated[info.env] && !res.terminated[info.env]) {
-            const v = policy.act(observer.observeOne(info.env, info.finalObs), { rng: new Rng(0), greedy: true });
+            const v = policy.act(observer.observeOne(info.env, info.finalObs), {
+              rng: new Rng(0),
+              greedy: true,
+            });
             buffer.setTruncValue(info.env, v.value[0]);
           }
           observer.resetEnv(info.env);
@@ -548,7 +566,9 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     if (status === "done") {
       await writeCheckpoint(folder.finalDir);
       policy.save(`${folder.finalDir}/policy`);
-      log.line(`Finished ${episode} episodes, ${update} updates, ${envSteps} env steps in ${elapsed().toFixed(0)} s`);
+      log.line(
+        `Finished ${episode} episodes, ${update} updates, ${envSteps} env steps in ${elapsed().toFixed(0)} s`,
+      );
     } else {
       await writeCheckpoint(folder.checkpointDir(boundary.counters.episode));
       log.line(
@@ -572,6 +592,8 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     wallSeconds: elapsed(),
     status,
     checkpoint: lastCheckpoint,
-    recentScoreMean: recentScores.length ? recentScores.reduce((a, b) => a + b, 0) / recentScores.length : null,
+    recentScoreMean: recentScores.length
+      ? recentScores.reduce((a, b) => a + b, 0) / recentScores.length
+      : null,
   };
 }

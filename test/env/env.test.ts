@@ -2,7 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { makeEnv, BL, SCORE_ACTIONS, decodeCString, digestObservation } from "../../src/env/index.js";
+import {
+  makeEnv,
+  BL,
+  SCORE_ACTIONS,
+  FULL_ACTIONS,
+  decodeCString,
+  digestObservation,
+} from "../../src/env/index.js";
 import { GLYPH_MON_OFF, GLYPH_PET_OFF } from "../../src/nethack/glyphs.js";
 import { StateError, InvalidArgumentError } from "../../src/util/errors.js";
 
@@ -15,7 +22,6 @@ const runChild = (seed: number, steps: number) =>
     }),
   ) as string[];
 
-
 test("same seed gives the same 500-step episode in two separate processes; different seeds differ", () => {
   const a = runChild(123, 500);
   const b = runChild(123, 500);
@@ -23,6 +29,14 @@ test("same seed gives the same 500-step episode in two separate processes; diffe
   assert.deepEqual(a, b);
   const c = runChild(124, 500);
   assert.notDeepEqual(a.slice(0, 20), c.slice(0, 20));
+  // The children run with command-line arguments, this process (a test worker) without: NetHack must not see
+  // the host process's argv (it would print an extra start-up message and change the first observation).
+  const env = makeEnv({ maxEpisodeSteps: 100000 });
+  try {
+    assert.equal(digestObservation(env.reset({ seed: 123 }).obs), a[0]);
+  } finally {
+    env.close();
+  }
 });
 
 test("the hero's glyph sits at blstats (x, y) and blstats agree with the status lines", () => {
@@ -68,6 +82,36 @@ test("a prompt is answered through actions: eat asks what, MORE cancels it", () 
   const t0 = r2.obs.blstats[BL.TIME];
   let moved = false;
   for (let a = 1; a <= 8 && !moved; a++) moved = env.step(a).obs.blstats[BL.TIME] > t0;
+  assert.ok(moved);
+});
+
+test("'#' extended commands are typed one key per step, as in NLE's tty", () => {
+  const env = makeEnv({ actions: "full" });
+  env.reset({ seed: 5 });
+  const key = (k: string | number) => {
+    const a = FULL_ACTIONS.indexOf(typeof k === "string" ? k.charCodeAt(0) : k);
+    assert.ok(a >= 0, `${k} is in the full action set`);
+    return decodeCString(env.step(a).obs.message);
+  };
+  assert.equal(key("#"), "# ");
+  // "pr" starts only one autocompleting command: the line completes to "pray" (prevmsg does not autocomplete).
+  assert.equal(key("p"), "# pray");
+  assert.equal(key("r"), "# pray");
+  assert.equal(key("a"), "# pray");
+  assert.match(key(13), /^Are you sure you want to pray\? \[yn\] \(n\)$/);
+  assert.equal(key("n"), "", "declining the prayer");
+  // Unknown names are reported by the prompt; ESC clears the line, a second ESC cancels.
+  key("#");
+  assert.equal(key("x"), "# x");
+  assert.equal(key(13), "x: unknown extended command.");
+  key("#");
+  assert.equal(key("l"), "# loot");
+  assert.equal(key(27), "# ");
+  assert.equal(key(27), "");
+  // Back at the command prompt: a move takes game time.
+  const t0 = env.step(0).obs.blstats[BL.TIME];
+  let moved = false;
+  for (let a = 0; a < 8 && !moved; a++) moved = env.step(a).obs.blstats[BL.TIME] > t0;
   assert.ok(moved);
 });
 

@@ -88,7 +88,10 @@ describe("policy", () => {
     assert.equal(r.length, 2 * P);
     for (let row = 0; row < 2; row++) {
       const w = Array.from(r.subarray(row * P, (row + 1) * P));
-      assert.ok(w.every((x) => x > 0), "softmax weights are positive");
+      assert.ok(
+        w.every((x) => x > 0),
+        "softmax weights are positive",
+      );
       assert.ok(Math.abs(w.reduce((a, x) => a + x, 0) - 1) < 1e-5, "weights sum to 1");
     }
     assert.ok(maxAbsDiff(Array.from(r.subarray(0, P)), Array.from(r.subarray(P))) > 1e-6);

@@ -51,7 +51,13 @@ function updateRecords(runDir: string): Record<string, unknown>[] {
   return readMetrics(join(runDir, "metrics.jsonl"))
     .filter((r) => r.type === "update")
     .map((r) => {
-      const { time_s: _t, rollout_s: _r, update_s: _u, steps_per_sec: _s, ...rest } = r as Record<string, unknown>;
+      const {
+        time_s: _t,
+        rollout_s: _r,
+        update_s: _u,
+        steps_per_sec: _s,
+        ...rest
+      } = r as Record<string, unknown>;
       return rest;
     });
 }

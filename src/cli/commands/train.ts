@@ -85,32 +85,33 @@ export async function runTrain(o: TrainCliOptions): Promise<RunSummary> {
       progressBar: o.progress,
     };
     try {
-      if (o.resume) return await finish(await train(null, { ...common, resume: o.resume, episodes: o.episodes }), o);
-    if (o.ablation !== undefined && !(ABLATIONS as readonly string[]).includes(o.ablation))
-      throw new InvalidArgumentError("--ablation", o.ablation, ABLATIONS.join(" | "));
-    if (o.preset !== undefined && o.preset !== "default" && o.preset !== "demo")
-      throw new InvalidArgumentError("--preset", o.preset, "default | demo");
-    const flags: ConfigFlags = {
-      expName: o.expName,
-      episodes: o.episodes,
-      maxSteps: o.maxSteps,
-      envs: o.envs,
-      seed: o.seed,
-      outDir: o.out,
-      checkpointEvery: o.checkpointEvery,
-      rolloutSteps: o.rolloutSteps,
-    };
-    for (const s of o.set ?? []) {
-      const [k, v] = parseSetFlag(s);
-      flags[k] = v;
-    }
-    const config = resolveConfig({
-      file: o.config,
-      flags,
-      ablation: o.ablation as Ablation | undefined,
-      preset: (o.preset ?? "default") as PresetName,
-    });
-    if (o.unique && existsSync(resolve(config.outDir, config.expName))) config.expName += `-${stamp()}`;
+      if (o.resume)
+        return await finish(await train(null, { ...common, resume: o.resume, episodes: o.episodes }), o);
+      if (o.ablation !== undefined && !(ABLATIONS as readonly string[]).includes(o.ablation))
+        throw new InvalidArgumentError("--ablation", o.ablation, ABLATIONS.join(" | "));
+      if (o.preset !== undefined && o.preset !== "default" && o.preset !== "demo")
+        throw new InvalidArgumentError("--preset", o.preset, "default | demo");
+      const flags: ConfigFlags = {
+        expName: o.expName,
+        episodes: o.episodes,
+        maxSteps: o.maxSteps,
+        envs: o.envs,
+        seed: o.seed,
+        outDir: o.out,
+        checkpointEvery: o.checkpointEvery,
+        rolloutSteps: o.rolloutSteps,
+      };
+      for (const s of o.set ?? []) {
+        const [k, v] = parseSetFlag(s);
+        flags[k] = v;
+      }
+      const config = resolveConfig({
+        file: o.config,
+        flags,
+        ablation: o.ablation as Ablation | undefined,
+        preset: (o.preset ?? "default") as PresetName,
+      });
+      if (o.unique && existsSync(resolve(config.outDir, config.expName))) config.expName += `-${stamp()}`;
       return await finish(await train(config, common), o);
     } finally {
       await (dashboard as Dashboard | null)?.close();
@@ -169,7 +170,9 @@ export function registerTrainCommand(program: Command, int: IntParser): void {
       if ("report" in r && r.report) console.log(`report: ${r.report}`);
       console.log(
         `${r.status}: ${r.episodes} episodes, ${r.updates} updates, ${r.envSteps} steps in ${r.wallSeconds.toFixed(0)} s` +
-          (r.recentScoreMean !== null ? `; mean score of the last episodes ${r.recentScoreMean.toFixed(2)}` : ""),
+          (r.recentScoreMean !== null
+            ? `; mean score of the last episodes ${r.recentScoreMean.toFixed(2)}`
+            : ""),
       );
     });
 }
