@@ -96,6 +96,11 @@ export const ppoSchema = z.strictObject({
   adamEps: num({ gt: 0, max: 1 }),
   adamBeta1: num({ min: 0, max: 0.999999 }),
   adamBeta2: num({ min: 0, max: 0.999999 }),
+  /**
+   * Load-balance loss: "switch" (K·Σ f_k·ᾱ_k − 1, penalises experts that win too many steps) or "variance"
+   * (the original's (1/K)Σ(ᾱ_k − 1/K)²). Missing in configs saved before it existed: "variance".
+   */
+  loadBalance: expecting(z.enum(["switch", "variance"]), 'one of "switch" | "variance"').default("variance"),
   /** Linear learning-rate warmup over the first W updates of the run (multiplies the phase lr); 0 = none. */
   lrWarmupUpdates: num({ int: true, min: 0 }),
 });

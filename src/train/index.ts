@@ -37,6 +37,8 @@ export {
   stopGradient,
   routingEntropy,
   loadBalance,
+  LOAD_BALANCE_KINDS,
+  type LoadBalanceKind,
   expertCosines,
   expertDiversity,
   semanticOrthogonality,

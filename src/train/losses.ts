@@ -32,11 +32,32 @@ export function routingEntropy(alpha: tf.Tensor2D): tf.Scalar {
   );
 }
 
-/** (1/K) Σ_k (ᾱ_k − 1/K)² with ᾱ the batch mean of α. */
-export function loadBalance(alpha: tf.Tensor2D): tf.Scalar {
+export const LOAD_BALANCE_KINDS = ["switch", "variance"] as const;
+export type LoadBalanceKind = (typeof LOAD_BALANCE_KINDS)[number];
+
+/**
+ * Load balance over a batch of routing weights.
+ *  - "variance" (the original's, §6.6): (1/K) Σ_k (ᾱ_k − 1/K)², ᾱ the batch mean of α. It sees only the mean
+ *    weights: a router that puts 0.39 on one expert and 0.2 on the others in every state scores ≈ 0.005 although
+ *    that expert wins every step, and its gradient vanishes there.
+ *  - "switch" (Switch Transformer): K · Σ_k f_k · ᾱ_k − 1, f_k the share of steps on which expert k has the
+ *    largest α (a constant: argmax has no gradient). 0 when usage is balanced; the gradient K·f_k/B on each
+ *    row pushes down exactly the experts that win too often, so sparse routing cannot collapse onto one expert.
+ */
+export function loadBalance(alpha: tf.Tensor2D, kind: LoadBalanceKind = "variance"): tf.Scalar {
+  if (kind === "variance") {
+    return tf.tidy(() => {
+      const k = alpha.shape[1];
+      return tf.mean(tf.square(tf.sub(tf.mean(alpha, 0), 1 / k))) as tf.Scalar;
+    });
+  }
+  if (kind !== "switch")
+    throw new InvalidArgumentError("load balance kind", kind, LOAD_BALANCE_KINDS.join(" | "));
+  const k = alpha.shape[1];
   return tf.tidy(() => {
-    const k = alpha.shape[1];
-    return tf.mean(tf.square(tf.sub(tf.mean(alpha, 0), 1 / k))) as tf.Scalar;
+    // Argmax shares as tensors (zero gradient, no read back to JS inside the update).
+    const f = tf.mean(tf.oneHot(tf.argMax(alpha, 1), k), 0);
+    return tf.sub(tf.mul(k, tf.sum(tf.mul(tf.mean(alpha, 0), f))), 1) as tf.Scalar;
   });
 }
 

@@ -64,7 +64,7 @@ export interface PpoBatch {
 export type PpoUpdateConfig = Pick<
   PpoConfig,
   "clip" | "valueCoef" | "valueClip" | "epochs" | "minibatchSize" | "maxGradNorm" | "targetKl" | "advNorm"
->;
+> & { loadBalance?: PpoConfig["loadBalance"] };
 
 export interface PpoUpdateArgs {
   policy: TrainablePolicy;
@@ -220,7 +220,8 @@ export async function ppoUpdate(args: PpoUpdateArgs): Promise<PpoUpdateMetrics> 
           // Aux terms are built only when weighted (a zero-weighted term would still cost a backward pass);
           // routing entropy is always computed because it is the main routing metric.
           if (alpha) terms.routingEntropy = routingEntropy(alpha);
-          if (alpha && w.loadBalance !== 0) terms.loadBalance = loadBalance(alpha);
+          if (alpha && w.loadBalance !== 0)
+            terms.loadBalance = loadBalance(alpha, config.loadBalance ?? "variance");
           if (e && w.diversity !== 0) terms.diversity = expertDiversity(e);
           if (e && w.semantic !== 0) terms.semantic = semanticOrthogonality(e);
           if (alpha && e && w.overlap !== 0) terms.overlap = expertOverlap(alpha, e);

@@ -95,6 +95,9 @@ export function defaultRawConfig(): TrainConfig {
       adamBeta1: 0.9,
       adamBeta2: 0.999,
       lrWarmupUpdates: 0,
+      // The original's formula, as in the reported 5,000-episode run; "switch" is the candidate fix for the
+      // collapse onto one expert that run showed (docs/training.md).
+      loadBalance: "variance",
     },
     reward: { scaleByStd: true, clip: 10 },
     model: {},

@@ -41,6 +41,28 @@ describe("routing losses", () => {
     a.dispose();
   });
 
+  it("switch load balance: K·Σ f_k·ᾱ_k − 1 with f the argmax shares; gradient K·f_k/B", () => {
+    // argmax rows: 0 and 2 → f = [0.5, 0, 0.5]; ᾱ = [0.4, 0.2, 0.4] → 3·(0.2 + 0.2) − 1 = 0.2
+    const a = tf.variable(
+      tf.tensor2d([
+        [0.7, 0.2, 0.1],
+        [0.1, 0.2, 0.7],
+      ]),
+    );
+    close(scalar(loadBalance(a, "switch")), 0.2, 1e-6);
+    const { grads, value } = tf.variableGrads(() => loadBalance(a, "switch"), [a]);
+    const g = Array.from(grads[a.name].dataSync());
+    [0.75, 0, 0.75, 0.75, 0, 0.75].forEach((want, i) => close(g[i], want, 1e-6, `grad ${i}`));
+    // Balanced usage: one row per expert → 0.
+    const b = tf.tensor2d([
+      [0.6, 0.3, 0.1],
+      [0.1, 0.6, 0.3],
+      [0.3, 0.1, 0.6],
+    ]);
+    close(scalar(loadBalance(b, "switch")), 0, 1e-6);
+    tf.dispose([a, b, value, ...Object.values(grads)]);
+  });
+
   it("temporal consistency over the given consecutive pairs only", () => {
     const a = tf.tensor2d([
       [1, 0],

@@ -234,6 +234,15 @@ const DEFS: Record<string, Def> = {
         ),
     }),
   },
+  // Piecewise constant: no gradient (the switch load balance counts argmax shares inside the loss).
+  [tf.ArgMax]: {
+    inputsToSave: ["x"],
+    gradFunc: (_dy, [x]) => ({ x: () => tf.zerosLike(x) }),
+  },
+  [tf.OneHot]: {
+    inputsToSave: ["indices"],
+    gradFunc: (_dy, [indices]) => ({ indices: () => tf.zerosLike(f32(indices)) }),
+  },
   [tf.GatherV2]: {
     inputsToSave: ["x", "indices"],
     gradFunc: (dy, [x, indices], attrs) => {
