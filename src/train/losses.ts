@@ -61,7 +61,7 @@ export function loadBalance(alpha: tf.Tensor2D, kind: LoadBalanceKind = "varianc
   });
 }
 
-/** cos(e_bi, e_bj) for every sample and expert pair: [B, K, K]. */
+/** cos(e_bi, e_bj) for every sample and expert pair: [B, K, K]. Diversity, semantic and overlap take its |·| precomputed (`absCos`) so an update builds it, and its gradient, once. */
 export function expertCosines(expertLogits: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => {
     const norm = tf.sqrt(tf.add(tf.sum(tf.square(expertLogits), 2, true), NORM_EPS * NORM_EPS));
@@ -83,11 +83,11 @@ function pairMask(k: number, kind: "upper" | "offdiag"): tf.Tensor2D {
  * Expert diversity: mean over pairs i < j of mean_b |cos(e_bi, e_bj)|. Uses |cos| (B27: the original's
  * signed cosine rewarded anti-correlated experts, i.e. the same expert with flipped logits).
  */
-export function expertDiversity(expertLogits: tf.Tensor3D): tf.Scalar {
+export function expertDiversity(expertLogits: tf.Tensor3D, absCos?: tf.Tensor3D): tf.Scalar {
   const [b, k] = expertLogits.shape;
   if (k < 2) return tf.scalar(0);
   return tf.tidy(() => {
-    const s = tf.abs(expertCosines(expertLogits));
+    const s = absCos ?? tf.abs(expertCosines(expertLogits));
     return tf.div(tf.sum(tf.mul(s, pairMask(k, "upper"))), (b * k * (k - 1)) / 2) as tf.Scalar;
   });
 }
@@ -98,11 +98,11 @@ export function expertDiversity(expertLogits: tf.Tensor3D): tf.Scalar {
  * diversity term, the two terms are numerically the same function; both coefficients are kept because the
  * original exposes them separately (diversity always on, semantic part of the "Manager" ablation group).
  */
-export function semanticOrthogonality(expertLogits: tf.Tensor3D): tf.Scalar {
+export function semanticOrthogonality(expertLogits: tf.Tensor3D, absCos?: tf.Tensor3D): tf.Scalar {
   const [b, k] = expertLogits.shape;
   if (k < 2) return tf.scalar(0);
   return tf.tidy(() => {
-    const s = tf.abs(expertCosines(expertLogits));
+    const s = absCos ?? tf.abs(expertCosines(expertLogits));
     return tf.div(tf.sum(tf.mul(s, pairMask(k, "offdiag"))), b * k * (k - 1)) as tf.Scalar;
   });
 }
@@ -179,12 +179,16 @@ export function temporalConsistency(alpha: tf.Tensor2D, pairs: StepPairs): tf.Sc
 }
 
 /** Overlap penalty: mean_b Σ_{i<j} α_bi α_bj |cos(e_bi, e_bj)| (each pair once: B27). */
-export function expertOverlap(alpha: tf.Tensor2D, expertLogits: tf.Tensor3D): tf.Scalar {
+export function expertOverlap(
+  alpha: tf.Tensor2D,
+  expertLogits: tf.Tensor3D,
+  absCos?: tf.Tensor3D,
+): tf.Scalar {
   const [b, k] = alpha.shape;
   if (k < 2) return tf.scalar(0);
   return tf.tidy(() => {
     const outer = tf.mul(tf.expandDims(alpha, 2), tf.expandDims(alpha, 1));
-    const s = tf.abs(expertCosines(expertLogits));
+    const s = absCos ?? tf.abs(expertCosines(expertLogits));
     return tf.div(tf.sum(tf.mul(tf.mul(outer, s), pairMask(k, "upper"))), b) as tf.Scalar;
   });
 }

@@ -13,6 +13,7 @@ import type { PpoConfig } from "./config-schema.js";
 import {
   alignmentLoss,
   auxWeights,
+  expertCosines,
   expertDiversity,
   expertOverlap,
   loadBalance,
@@ -222,9 +223,12 @@ export async function ppoUpdate(args: PpoUpdateArgs): Promise<PpoUpdateMetrics> 
           if (alpha) terms.routingEntropy = routingEntropy(alpha);
           if (alpha && w.loadBalance !== 0)
             terms.loadBalance = loadBalance(alpha, config.loadBalance ?? "variance");
-          if (e && w.diversity !== 0) terms.diversity = expertDiversity(e);
-          if (e && w.semantic !== 0) terms.semantic = semanticOrthogonality(e);
-          if (alpha && e && w.overlap !== 0) terms.overlap = expertOverlap(alpha, e);
+          // |cos| between experts is shared by three terms: build it (and its backward pass) once.
+          const needCos = e && (w.diversity !== 0 || w.semantic !== 0 || (alpha && w.overlap !== 0));
+          const absCos = needCos && e ? tf.abs(expertCosines(e)) : undefined;
+          if (e && w.diversity !== 0) terms.diversity = expertDiversity(e, absCos);
+          if (e && w.semantic !== 0) terms.semantic = semanticOrthogonality(e, absCos);
+          if (alpha && e && w.overlap !== 0) terms.overlap = expertOverlap(alpha, e, absCos);
           if (alpha && pairs && pairs.prev.length > 0) terms.temporal = temporalConsistency(alpha, pairs);
           if (alpha && operatorScores && args.opToExpert && w.alignment !== 0) {
             terms.alignment = alignmentLoss(
