@@ -60,6 +60,13 @@ function resetEnv(j: number): void {
   maxDepth[j] = r.obs.blstats[BL.DEPTH];
 }
 
+/** The running episode's return and deepest level, reported when it ends. */
+function accumulate(j: number, reward: number, blstats: Int32Array): void {
+  returns[j] += reward;
+  const depth = blstats[BL.DEPTH];
+  if (depth > maxDepth[j]) maxDepth[j] = depth;
+}
+
 function stepEnv(j: number): void {
   const i = init.envIndices[j];
   const env = envs[j];
@@ -82,9 +89,7 @@ function stepEnv(j: number): void {
   rewards[i] = r.reward;
   terminated[i] = r.terminated ? 1 : 0;
   truncated[i] = r.truncated ? 1 : 0;
-  returns[j] += r.reward;
-  const depth = r.obs.blstats[BL.DEPTH];
-  if (depth > maxDepth[j]) maxDepth[j] = depth;
+  accumulate(j, r.reward, r.obs.blstats);
   if (r.terminated || r.truncated) {
     const st = i * NUM_STATS;
     stats[st + STAT.RETURN] = returns[j];
@@ -112,16 +117,14 @@ function restoreEnv(j: number, plan: RestorePlan): void {
   rewards[i] = 0;
   for (const a of plan.actions) {
     const r = envs[j].step(a);
-    returns[j] += r.reward;
-    const depth = r.obs.blstats[BL.DEPTH];
-    if (depth > maxDepth[j]) maxDepth[j] = depth;
+    accumulate(j, r.reward, r.obs.blstats);
     if (r.terminated || r.truncated) {
       terminated[i] = r.terminated ? 1 : 0;
       truncated[i] = r.truncated ? 1 : 0;
       break;
     }
   }
-  copyObsInto(obs, i, envs[j].obs);
+  // The env writes its observation straight into slot i of the shared batch: nothing to copy.
 }
 
 function restoreAll(): void {

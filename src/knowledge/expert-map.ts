@@ -1,4 +1,5 @@
 /** Operator → expert matrix, from each operator node's `expert` field (never from its name). */
+import { InvalidArgumentError } from "../util/errors.js";
 import type { Hypergraph } from "./types.js";
 
 export interface ExpertMatrix {
@@ -16,12 +17,22 @@ export interface ExpertMatrix {
 export function operatorExpertMatrix(graph: Hypergraph): ExpertMatrix {
   const numOperators = graph.operatorNodes.length;
   const numExperts = graph.experts.length;
-  const counts = new Int32Array(numExperts);
-  for (let j = 0; j < numOperators; j++) counts[graph.operatorExpert[j]]++;
-  const data = new Float32Array(numOperators * numExperts);
-  for (let j = 0; j < numOperators; j++) {
-    const k = graph.operatorExpert[j];
-    data[j * numExperts + k] = 1 / counts[k];
-  }
+  const data = expertMatrixData(graph.operatorExpert, numExperts);
   return { data, numOperators, numExperts, experts: graph.experts };
+}
+
+/** Row-major [operators × numExperts] data of the matrix above, from each operator's expert index. */
+export function expertMatrixData(operatorExpert: ArrayLike<number>, numExperts: number): Float32Array {
+  const n = operatorExpert.length;
+  const counts = new Float64Array(numExperts);
+  for (let j = 0; j < n; j++) {
+    const e = operatorExpert[j];
+    if (!Number.isInteger(e) || e < 0 || e >= numExperts) {
+      throw new InvalidArgumentError(`operatorExpert[${j}]`, e, `an expert index in [0, ${numExperts - 1}]`);
+    }
+    counts[e]++;
+  }
+  const data = new Float32Array(n * numExperts);
+  for (let j = 0; j < n; j++) data[j * numExperts + operatorExpert[j]] = 1 / counts[operatorExpert[j]];
+  return data;
 }

@@ -50,7 +50,7 @@ export {
   SCORE_ACTION_KEYS,
   type ActionMasker,
 } from "./action-mask.js";
-export { operatorExpertMatrix, type ExpertMatrix } from "./expert-map.js";
+export { operatorExpertMatrix, expertMatrixData, type ExpertMatrix } from "./expert-map.js";
 export { mine, SCORE_ACTION_NAMES, type MineOptions, type ActFn } from "./miner.js";
 export { mergeGraphs } from "./merge.js";
 export {

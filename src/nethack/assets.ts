@@ -147,7 +147,19 @@ export function loadAssets(variant: WasmVariant = "optimized", log?: (msg: strin
   if (hit) return hit;
   const pkg = readPackageFiles();
   const dir = buildAssets({ optimize: variant === "optimized", log });
-  const m = readManifest(dir)!;
+  const wasmBytes = variant === "optimized" ? readFileSync(join(dir, WASM_FILE)) : pkg.wasm;
+  const assets = assetsFrom(dir, readManifest(dir)!, variant, new WebAssembly.Module(wasmBytes));
+  loaded.set(variant, assets);
+  return assets;
+}
+
+/** The data files (views into one read of files.bin) and the patched glue of a cache folder, with a compiled module. */
+function assetsFrom(
+  dir: string,
+  m: Manifest,
+  variant: WasmVariant,
+  wasmModule: WebAssembly.Module,
+): EngineAssets {
   const blob = readFileSync(join(dir, FILES_FILE));
   const files: Uint8Array[] = [];
   let off = 0;
@@ -155,18 +167,9 @@ export function loadAssets(variant: WasmVariant = "optimized", log?: (msg: strin
     files.push(new Uint8Array(blob.buffer, blob.byteOffset + off, f.size));
     off += f.size;
   }
-  const wasmBytes = variant === "optimized" ? readFileSync(join(dir, WASM_FILE)) : pkg.wasm;
   const require = createRequire(import.meta.url);
   const factory = require(join(dir, GLUE_FILE)) as EngineAssets["factory"];
-  const assets: EngineAssets = {
-    wasmModule: new WebAssembly.Module(wasmBytes),
-    factory,
-    files,
-    variant,
-    dir,
-  };
-  loaded.set(variant, assets);
-  return assets;
+  return { wasmModule, factory, files, variant, dir };
 }
 
 /** For worker threads: reuse a compiled module posted from the main thread. */
@@ -176,14 +179,5 @@ export function adoptCompiledModule(variant: WasmVariant, wasmModule: WebAssembl
   const dir = assetDir(pkg.inputHash);
   const m = readManifest(dir);
   if (!m) throw new Error(`engine cache missing in ${dir}; run "tedg engine build"`);
-  const blob = readFileSync(join(dir, FILES_FILE));
-  const files: Uint8Array[] = [];
-  let off = 0;
-  for (const f of m.files) {
-    files.push(new Uint8Array(blob.buffer, blob.byteOffset + off, f.size));
-    off += f.size;
-  }
-  const require = createRequire(import.meta.url);
-  const factory = require(join(dir, GLUE_FILE)) as EngineAssets["factory"];
-  loaded.set(variant, { wasmModule, factory, files, variant, dir });
+  loaded.set(variant, assetsFrom(dir, m, variant, wasmModule));
 }

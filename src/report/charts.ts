@@ -315,15 +315,19 @@ export function dominantChart(run: RunData): ChartSpec {
   );
 }
 
-/** Several small panels in one option (one PNG), in `cols` columns. */
-function panels(
+/**
+ * Small multiples: one grid per named panel, `cols` per row, under one title (one option, one PNG).
+ * `seriesOf(i, axes)` gives panel i's series; they must use the given axis indices.
+ */
+export function smallMultiples(
   title: string,
   subtitle: string,
-  items: { name: string; series: { name: string; data: Pt[]; dashed?: boolean; color?: string }[] }[],
+  names: string[],
   cols: number,
-  phases: PhaseSpan[],
+  seriesOf: (panel: number, axes: { xAxisIndex: number; yAxisIndex: number }) => Record<string, unknown>[],
+  legend: Record<string, unknown> = {},
 ): { option: Record<string, unknown>; height: number } {
-  const rows = Math.max(1, Math.ceil(items.length / cols));
+  const rows = Math.max(1, Math.ceil(names.length / cols));
   const panelH = 190;
   const top = subtitle ? 96 : 72;
   const height = top + rows * panelH + 20;
@@ -340,14 +344,14 @@ function panels(
       },
     ],
     tooltip: { trigger: "axis", confine: true },
-    legend: { top: subtitle ? 58 : 32 },
+    legend: { top: subtitle ? 58 : 32, ...legend },
     toolbox: { right: 16, feature: { saveAsImage: {} } },
     grid: [],
     xAxis: [],
     yAxis: [],
     series: [],
   };
-  items.forEach((it, i) => {
+  names.forEach((name, i) => {
     const r = Math.floor(i / cols);
     const c = i % cols;
     const gTop = top + r * panelH + 22;
@@ -358,18 +362,35 @@ function panels(
       height: panelH - 58,
     });
     o.title.push({
-      text: it.name,
+      text: name,
       left: `${c * wPct + 5}%`,
       top: gTop - 20,
       textStyle: { fontSize: 12, fontWeight: "normal" },
     });
     o.xAxis.push({ type: "value", gridIndex: i, min: 0, max: "dataMax", axisLabel: { fontSize: 10 } });
     o.yAxis.push({ type: "value", gridIndex: i, scale: true, axisLabel: { fontSize: 10 } });
-    it.series.forEach((s, j) =>
-      o.series.push({
+    o.series.push(...seriesOf(i, { xAxisIndex: i, yAxisIndex: i }));
+  });
+  return { option: o, height };
+}
+
+/** Small multiples of one run's series, with the phase bands behind each panel. */
+function panels(
+  title: string,
+  subtitle: string,
+  items: { name: string; series: { name: string; data: Pt[]; dashed?: boolean; color?: string }[] }[],
+  cols: number,
+  phases: PhaseSpan[],
+): { option: Record<string, unknown>; height: number } {
+  return smallMultiples(
+    title,
+    subtitle,
+    items.map((it) => it.name),
+    cols,
+    (i, axes) =>
+      items[i].series.map((s, j) => ({
         ...line(s.name, s.data, {
-          xAxisIndex: i,
-          yAxisIndex: i,
+          ...axes,
           lineStyle: {
             width: 1.5,
             type: s.dashed ? "dashed" : "solid",
@@ -378,10 +399,8 @@ function panels(
           ...(s.color ? { itemStyle: { color: s.color } } : {}),
         }),
         ...(j === 0 ? { markArea: phaseMarkArea(phases, "none") } : {}),
-      }),
-    );
-  });
-  return { option: o, height };
+      })),
+  );
 }
 
 const LOSS_ORDER = [

@@ -7,7 +7,7 @@
 import { basename, resolve } from "node:path";
 import { bootstrapDiffCI, movingAverage, summarize, type EvalSummary } from "../eval/index.js";
 import { InvalidArgumentError, writeFileAtomic } from "../util/index.js";
-import { maWindow, runColor, type ChartSpec } from "./charts.js";
+import { maWindow, runColor, smallMultiples, type ChartSpec } from "./charts.js";
 import { chartSection, esc, fmt, fmtCi, fmtSummary, glossarySection, page, table } from "./html.js";
 import { loadRun, type EvalFile, type RunData } from "./run-data.js";
 
@@ -138,53 +138,18 @@ function overlayPanels(
   get: (run: RunData, key: string) => Pt[],
   cols = 3,
 ): ChartSpec {
-  const rowsN = Math.max(1, Math.ceil(keys.length / cols));
-  const panelH = 190;
-  const top = 96;
-  const wPct = 100 / cols;
-  const o: Record<string, any> = {
-    animation: false,
-    title: [
-      {
-        text: title,
-        subtext: subtitle,
-        left: 10,
-        textStyle: { fontSize: 15 },
-        subtextStyle: { fontSize: 11 },
-      },
-    ],
-    tooltip: { trigger: "axis", confine: true },
-    legend: { top: 58, data: runs.map((r) => r.name) },
-    toolbox: { right: 16, feature: { saveAsImage: {} } },
-    grid: [],
-    xAxis: [],
-    yAxis: [],
-    series: [],
-  };
-  keys.forEach((k, i) => {
-    const r = Math.floor(i / cols);
-    const c = i % cols;
-    const gTop = top + r * panelH + 22;
-    o.grid.push({ left: `${c * wPct + 5}%`, width: `${wPct - 8}%`, top: gTop, height: panelH - 58 });
-    o.title.push({
-      text: k,
-      left: `${c * wPct + 5}%`,
-      top: gTop - 20,
-      textStyle: { fontSize: 12, fontWeight: "normal" },
-    });
-    o.xAxis.push({ type: "value", gridIndex: i, min: 0, max: "dataMax", axisLabel: { fontSize: 10 } });
-    o.yAxis.push({ type: "value", gridIndex: i, scale: true, axisLabel: { fontSize: 10 } });
-    runs.forEach((run, j) =>
-      o.series.push(
-        lineS(run.name, get(run, k), runColor(j), {
-          xAxisIndex: i,
-          yAxisIndex: i,
-          lineStyle: { width: 1.5 },
-        }),
+  const { option, height } = smallMultiples(
+    title,
+    subtitle,
+    keys,
+    cols,
+    (i, axes) =>
+      runs.map((run, j) =>
+        lineS(run.name, get(run, keys[i]), runColor(j), { ...axes, lineStyle: { width: 1.5 } }),
       ),
-    );
-  });
-  return { id, title, height: top + rowsN * panelH + 20, option: o, png: false, caption };
+    { data: runs.map((r) => r.name) },
+  );
+  return { id, title, height, option, png: false, caption };
 }
 
 const settingsKey = (e: EvalSummary) =>

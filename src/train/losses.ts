@@ -5,6 +5,8 @@
  * the trainer weights them with the phase coefficients in `totalLoss`.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { expertMatrixData } from "../knowledge/index.js";
+import { stopGradient } from "../model/index.js";
 import { InvalidArgumentError } from "../util/index.js";
 import type { PhaseState } from "./phases.js";
 
@@ -13,17 +15,8 @@ export const LOG_EPS = 1e-8;
 /** Norm floor for cosine similarity: ‖e‖ is taken as sqrt(Σe² + NORM_EPS²). */
 const NORM_EPS = 1e-8;
 
-/**
- * Identity forward, zero gradient backward. tfjs has no stopGradient op; a custom gradient is how a
- * target (the alignment distribution p) is kept out of back-propagation.
- */
-const stopGradientFn = (x: tf.Tensor) => ({
-  value: tf.clone(x),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-});
-export const stopGradient = tf.customGrad(
-  stopGradientFn as unknown as Parameters<typeof tf.customGrad>[0],
-) as <T extends tf.Tensor>(x: T) => T;
+/** The model layer's stop-gradient (identity forward, zero gradient) keeps a target out of back-propagation. */
+export { stopGradient };
 
 /** Mean over steps of H(α_t) = −Σ_k α log(α + 1e-8) (per-step entropy, not the entropy of the mean: B6). */
 export function routingEntropy(alpha: tf.Tensor2D): tf.Scalar {
@@ -112,18 +105,7 @@ export function semanticOrthogonality(expertLogits: tf.Tensor3D, absCos?: tf.Ten
  * (M[j, k] = 1/|ops of k| if operator j belongs to expert k). An expert without operators gets a zero column.
  */
 export function operatorExpertMatrix(operatorExpert: ArrayLike<number>, numExperts: number): tf.Tensor2D {
-  const n = operatorExpert.length;
-  const counts = new Float64Array(numExperts);
-  for (let j = 0; j < n; j++) {
-    const e = operatorExpert[j];
-    if (!Number.isInteger(e) || e < 0 || e >= numExperts) {
-      throw new InvalidArgumentError(`operatorExpert[${j}]`, e, `an expert index in [0, ${numExperts - 1}]`);
-    }
-    counts[e]++;
-  }
-  const m = new Float32Array(n * numExperts);
-  for (let j = 0; j < n; j++) m[j * numExperts + operatorExpert[j]] = 1 / counts[operatorExpert[j]];
-  return tf.tensor2d(m, [n, numExperts]);
+  return tf.tensor2d(expertMatrixData(operatorExpert, numExperts), [operatorExpert.length, numExperts]);
 }
 
 /**

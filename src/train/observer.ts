@@ -4,7 +4,7 @@
  * and the hypergraph action mask. The trainer stores exactly these rows, so an update re-evaluates the
  * inputs the policy acted on; the evaluator uses the same class, so evaluation sees what training saw.
  */
-import type { BatchObs, Observation } from "../env/index.js";
+import { BLSTATS_SIZE, type BatchObs, type Observation } from "../env/index.js";
 import {
   ExtractionMemory,
   extractConditions,
@@ -30,8 +30,6 @@ export interface ObserverOptions {
   /** Number of actions (the 23-action set is what the graph's operators name). */
   numActions: number;
 }
-
-const BLSTATS = 27;
 
 export class BatchObserver {
   readonly numConditions: number;
@@ -138,7 +136,7 @@ export class BatchObserver {
   /** Row sizes of the policy input, for rollout storage. */
   get rowSizes(): { blstats: number; crop: number; inv: number; masks: number; actionMask: number } {
     return {
-      blstats: BLSTATS,
+      blstats: BLSTATS_SIZE,
       crop: this.options.cropSize * this.options.cropSize,
       inv: NUM_OCLASSES,
       masks: this.numConditions,

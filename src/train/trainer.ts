@@ -12,7 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { VecEnv, type BatchObs, type EpisodeInfo, type Observation } from "../env/index.js";
-import { loadBuiltinGraph, operatorExpertMatrix, type Hypergraph } from "../knowledge/index.js";
+import { loadBuiltinGraph, type Hypergraph } from "../knowledge/index.js";
 import { createPolicy, initBackend, type ModelConfigInput, type Policy } from "../model/index.js";
 import { existsSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
@@ -27,6 +27,7 @@ import {
   type CheckpointState,
 } from "./checkpoint.js";
 import { computeGae } from "./gae.js";
+import { operatorExpertMatrix } from "./losses.js";
 import { TrainingLog } from "./log.js";
 import { MetricsWriter, routingEntropyPerStep, routingStats, trimMetricsForResume } from "./metrics.js";
 import { NanGuard } from "./nan-guard.js";
@@ -184,10 +185,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   const policy = policyForConfig(config, graph);
   const vars = policy.trainableVariables();
   const optimizer = makeAdam(config, config.phases[0].lr);
-  const opToExpert = (() => {
-    const m = operatorExpertMatrix(graph);
-    return tf.tensor2d(m.data, [m.numOperators, m.numExperts]);
-  })();
+  const opToExpert = operatorExpertMatrix(graph.operatorExpert, policy.numExperts);
   const N = config.envs;
   const T = config.rolloutSteps;
   const root = new Rng(config.seed);
@@ -315,23 +313,26 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   const elapsed = () => elapsedBefore + (performance.now() - t0) / 1000;
 
   // What a checkpoint records; refreshed at every update boundary (where the buffer is empty).
-  const snapshotState = () => ({
-    counters: { episode, update, envSteps },
-    phase: { name: phaseAt(config, episode).name, index: phaseAt(config, episode).index },
-    rng: { act: actRng.getState(), ppo: ppoRng.getState() },
-    rewardScaler: scaler.getState(),
-    lrSchedule: lrSchedule.getState(),
-    best: structuredClone(best),
-    nanRollbacks: guard.rollbacks,
-    config,
-    extra: {
-      envs: tracks.map((t) => structuredClone(t)),
-      observer: observer.getState(),
-      seedStart,
-      phaseIndex,
-      elapsedS: elapsed(),
-    } satisfies TrainerExtra as unknown as Record<string, unknown>,
-  });
+  const snapshotState = () => {
+    const phase = phaseAt(config, episode);
+    return {
+      counters: { episode, update, envSteps },
+      phase: { name: phase.name, index: phase.index },
+      rng: { act: actRng.getState(), ppo: ppoRng.getState() },
+      rewardScaler: scaler.getState(),
+      lrSchedule: lrSchedule.getState(),
+      best: structuredClone(best),
+      nanRollbacks: guard.rollbacks,
+      config,
+      extra: {
+        envs: tracks.map((t) => structuredClone(t)),
+        observer: observer.getState(),
+        seedStart,
+        phaseIndex,
+        elapsedS: elapsed(),
+      } satisfies TrainerExtra as unknown as Record<string, unknown>,
+    };
+  };
   let boundary = snapshotState();
   const writeCheckpoint = async (dir: string) => {
     saveCheckpoint(dir, {
