@@ -91,6 +91,11 @@ export interface Policy {
   readonly numOperators: number;
   readonly expertNames: readonly string[];
   routing: Routing;
+  /**
+   * Per-expert offsets added to the router logits before routing (not trained by gradient: the trainer's
+   * load balancer moves them). Saved with the weights as `router.balance_bias`; zeros by default.
+   */
+  routerBias: Float32Array;
   evaluate(batch: PolicyBatch, actions?: Int32Array): PolicyEval;
   act(batch: PolicyBatch, opts: ActOptions): ActResult;
   /** The variables to train: by default ONE flat variable holding every parameter (config.packParams). */
@@ -103,6 +108,16 @@ export interface Policy {
   save(dir: string): void;
   load(dir: string): void;
   dispose(): void;
+}
+
+/** Name of the router's balance bias among the weights (a buffer like BatchNorm's running stats). */
+export const ROUTER_BIAS = "router.balance_bias";
+
+function checkRouterBias(b: ArrayLike<number>, K: number): Float32Array {
+  if (b.length !== K) throw new InvalidArgumentError("router bias length", b.length, `${K} (numExperts)`);
+  for (let k = 0; k < K; k++)
+    if (!Number.isFinite(b[k])) throw new InvalidArgumentError(`router bias[${k}]`, b[k], "a finite number");
+  return Float32Array.from(b);
 }
 
 class MoePolicy implements Policy {
@@ -118,6 +133,7 @@ class MoePolicy implements Policy {
   private readonly experts: Experts;
   private readonly critic: Mlp;
   private routingValue: Routing;
+  private balanceBias: Float32Array;
   private disposed = false;
 
   constructor(
@@ -137,6 +153,7 @@ class MoePolicy implements Policy {
       (graph.experts.length === K ? [...graph.experts] : Array.from({ length: K }, (_, k) => `expert${k}`));
     validateGraph(graph);
     this.routingValue = validateRouting(config.routing);
+    this.balanceBias = new Float32Array(K);
     const rng = new Rng(config.seed);
     this.ps = new ParamStore(config.packParams);
     // One child stream per block, so resizing one block does not change the others' initial values.
@@ -164,6 +181,12 @@ class MoePolicy implements Policy {
   }
   set routing(r: Routing) {
     this.routingValue = validateRouting(r);
+  }
+  get routerBias(): Float32Array {
+    return this.balanceBias.slice();
+  }
+  set routerBias(b: Float32Array) {
+    this.balanceBias = checkRouterBias(b, this.numExperts);
   }
 
   evaluate(batch: PolicyBatch, actions?: Int32Array): PolicyEval {
@@ -193,7 +216,10 @@ class MoePolicy implements Policy {
     const operatorScores = gather0(g.operatorScores, dd.index) as tf.Tensor2D;
     const joint = tf.concat([hVis, hLogic], 1);
     const routerLogits = this.router.apply(joint);
-    const alpha = route(routerLogits, this.routingValue);
+    const biased = this.balanceBias.some((v) => v !== 0)
+      ? (tf.add(routerLogits, tf.tensor1d(this.balanceBias)) as tf.Tensor2D)
+      : routerLogits;
+    const alpha = route(biased, this.routingValue);
     const expertLogits = this.experts.apply(hVis);
     // Σ_k α_k · expert_k (elementwise: a batched [1,K]·[K,A] product is B tiny matmuls on wasm).
     let logits = tf.sum(tf.mul(tf.reshape(alpha, [B, K, 1]), expertLogits), 1) as tf.Tensor2D;
@@ -300,10 +326,17 @@ class MoePolicy implements Policy {
     return this.ps.numParams();
   }
   getWeights(): Map<string, NamedArray> {
-    return this.ps.getWeights();
+    const w = this.ps.getWeights();
+    w.set(ROUTER_BIAS, { shape: [this.numExperts], values: this.balanceBias.slice() });
+    return w;
   }
+  /** The router bias may be absent (weights saved before it existed): it is then zero. */
   setWeights(w: Map<string, NamedArray>): void {
-    this.ps.setWeights(w);
+    const rest = new Map(w);
+    const b = rest.get(ROUTER_BIAS);
+    rest.delete(ROUTER_BIAS);
+    this.ps.setWeights(rest);
+    this.balanceBias = b ? checkRouterBias(b.values, this.numExperts) : new Float32Array(this.numExperts);
   }
 
   save(dir: string): void {
@@ -312,7 +345,8 @@ class MoePolicy implements Policy {
 
   load(dir: string): void {
     const expected = new Map(this.ps.entries());
-    this.ps.setWeights(readWeights(dir, expected, this.graph));
+    expected.set(ROUTER_BIAS, [this.numExperts]);
+    this.setWeights(readWeights(dir, expected, this.graph, new Set([ROUTER_BIAS])));
   }
 
   dispose(): void {

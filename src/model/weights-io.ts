@@ -118,6 +118,8 @@ export function readWeights(
   dir: string,
   expected: Map<string, number[]>,
   graph: Hypergraph,
+  /** Names that may be missing from older files (the caller supplies a default). */
+  optional: ReadonlySet<string> = new Set(),
 ): Map<string, NamedArray> {
   const file = readModelFile(dir);
   const jsonPath = join(dir, "model.json");
@@ -139,6 +141,7 @@ export function readWeights(
   const out = new Map<string, NamedArray>();
   for (const [name, shape] of expected) {
     const t = byName.get(name);
+    if (!t && optional.has(name)) continue;
     if (!t) throw new FileFormatError(jsonPath, `tensor ${name} is missing (expected shape [${shape}])`);
     if (!sameShape(t.shape, shape)) {
       throw new FileFormatError(

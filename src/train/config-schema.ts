@@ -64,6 +64,8 @@ export const phaseSchema = z.strictObject({
   until: expecting(num({ int: true, min: 1 }).nullable(), "an integer ≥ 1, or null for the last phase"),
   routing: oneOf(ROUTING_MODES),
   tau: ramp({ gt: 0 }),
+  /** How τ moves from start to end: "linear" (the original) or "exponential" (geometric; same ends). */
+  tauAnneal: oneOf(["linear", "exponential"] as const).default("linear"),
   lr: num({ gt: 0, max: 1 }),
   entropyCoef: num({ min: 0 }),
   routingEntropyCoef: ramp({ min: 0 }),
@@ -76,6 +78,11 @@ export const phaseSchema = z.strictObject({
   semanticCoef: num({ min: 0 }),
   temporalCoef: num({ min: 0 }),
   overlapCoef: num({ min: 0 }),
+  /**
+   * Loss-free load balancing (Wang et al. 2024, as in DeepSeek-V3): after each update every expert's router
+   * bias moves by this much towards equal shares of dominated steps (+ if below 1/K, − if above). 0 = off.
+   */
+  balanceBiasRate: num({ min: 0, max: 1 }).default(0),
 });
 export type PhaseConfig = z.infer<typeof phaseSchema>;
 
@@ -101,6 +108,11 @@ export const ppoSchema = z.strictObject({
    * (the original's (1/K)Σ(ᾱ_k − 1/K)²). Missing in configs saved before it existed: "variance".
    */
   loadBalance: expecting(z.enum(["switch", "variance"]), 'one of "switch" | "variance"').default("variance"),
+  /**
+   * Alignment target p: "centred" subtracts each expert's batch mean from the aggregated operator scores (see
+   * alignmentLoss), "raw" is the original's softmax(scores·M / T). Missing in configs saved before it existed: "raw".
+   */
+  alignmentTarget: expecting(z.enum(["centred", "raw"]), 'one of "centred" | "raw"').default("raw"),
   /** Linear learning-rate warmup over the first W updates of the run (multiplies the phase lr); 0 = none. */
   lrWarmupUpdates: num({ int: true, min: 0 }),
 });

@@ -58,6 +58,7 @@ export {
   type LossCoefficients,
   type TotalLoss,
 } from "./losses.js";
+export { balanceBiasStep } from "./load-balancer.js";
 export {
   MetricsWriter,
   readMetrics,

@@ -28,6 +28,7 @@ export interface PhaseState {
   semanticCoef: number;
   temporalCoef: number;
   overlapCoef: number;
+  balanceBiasRate: number;
 }
 
 const lerp = (a: number, b: number, t: number) => a + (b - a) * t;
@@ -51,7 +52,10 @@ export function phaseAt(config: Pick<TrainConfig, "phases" | "episodes">, episod
     start,
     end,
     progress,
-    tau: lerp(p.tau.start, p.tau.end, progress),
+    tau:
+      p.tauAnneal === "exponential"
+        ? p.tau.start * Math.pow(p.tau.end / p.tau.start, progress)
+        : lerp(p.tau.start, p.tau.end, progress),
     lr: p.lr,
     entropyCoef: p.entropyCoef,
     routingEntropyCoef: lerp(p.routingEntropyCoef.start, p.routingEntropyCoef.end, progress),
@@ -63,6 +67,7 @@ export function phaseAt(config: Pick<TrainConfig, "phases" | "episodes">, episod
     semanticCoef: p.semanticCoef,
     temporalCoef: p.temporalCoef,
     overlapCoef: p.overlapCoef,
+    balanceBiasRate: p.balanceBiasRate,
   };
 }
 

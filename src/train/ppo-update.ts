@@ -65,7 +65,7 @@ export interface PpoBatch {
 export type PpoUpdateConfig = Pick<
   PpoConfig,
   "clip" | "valueCoef" | "valueClip" | "epochs" | "minibatchSize" | "maxGradNorm" | "targetKl" | "advNorm"
-> & { loadBalance?: PpoConfig["loadBalance"] };
+> & { loadBalance?: PpoConfig["loadBalance"]; alignmentTarget?: PpoConfig["alignmentTarget"] };
 
 export interface PpoUpdateArgs {
   policy: TrainablePolicy;
@@ -236,6 +236,7 @@ export async function ppoUpdate(args: PpoUpdateArgs): Promise<PpoUpdateMetrics> 
               args.opToExpert,
               alpha,
               phase.alignmentTemperature,
+              config.alignmentTarget === "centred",
             );
           }
           const { total, weighted } = totalLoss(terms, phase, config.valueCoef);

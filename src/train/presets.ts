@@ -5,6 +5,13 @@
  */
 import type { Ablation, PhaseConfig, TrainConfig } from "./config-schema.js";
 
+/**
+ * Router-bias step per update (docs/training.md): the original's load-balance loss let one expert win 84–94 %
+ * of steps, and with sparse routing (one expert in the support) no loss gradient reaches the router at all.
+ * 0.002 per update is small against the router's logit gaps (≈ 0.01) yet covers them in tens of updates.
+ */
+const BALANCE_BIAS_RATE = 0.002;
+
 /** The three phases of the original (§7), with the bug fixes documented in docs/training.md. */
 export function defaultPhases(): PhaseConfig[] {
   return [
@@ -13,6 +20,7 @@ export function defaultPhases(): PhaseConfig[] {
       until: 1000,
       routing: "softmax",
       tau: { start: 1, end: 1 },
+      tauAnneal: "linear",
       lr: 1e-4,
       entropyCoef: 0.05,
       routingEntropyCoef: { start: 0.1, end: 0.1 },
@@ -24,12 +32,14 @@ export function defaultPhases(): PhaseConfig[] {
       semanticCoef: 0.05,
       temporalCoef: 0,
       overlapCoef: 0,
+      balanceBiasRate: BALANCE_BIAS_RATE,
     },
     {
       name: "transition",
       until: 3000,
       routing: "sparsemax",
       tau: { start: 1, end: 0.5 },
+      tauAnneal: "linear",
       lr: 5e-5,
       entropyCoef: 0.02,
       routingEntropyCoef: { start: 0.1, end: 0 },
@@ -41,14 +51,17 @@ export function defaultPhases(): PhaseConfig[] {
       semanticCoef: 0.05,
       temporalCoef: 0.01,
       overlapCoef: 0.03,
+      balanceBiasRate: BALANCE_BIAS_RATE,
     },
     {
       name: "fine-tune",
       until: null,
       routing: "sparsemax",
-      // τ_min: the optional further anneal, on by default (docs/training.md): at τ 0.5 the router's
-      // small logit gaps keep every expert in sparsemax's support, so routing could not become sparse at lr 1e-5.
-      tau: { start: 0.5, end: 0.1 },
+      // τ_min: the optional further anneal, on by default (docs/training.md): the router's logits differ
+      // by ≈ 0.01–0.03, so sparsemax(z/τ) keeps several experts in its support until τ is below that gap.
+      // Geometric, so τ spends the phase's second half below the gap rather than only its last few episodes.
+      tau: { start: 0.5, end: 0.002 },
+      tauAnneal: "exponential",
       lr: 1e-5,
       entropyCoef: 0.01,
       routingEntropyCoef: { start: 0.05, end: 0.05 },
@@ -60,6 +73,7 @@ export function defaultPhases(): PhaseConfig[] {
       semanticCoef: 0.05,
       temporalCoef: 0.02,
       overlapCoef: 0.05,
+      balanceBiasRate: BALANCE_BIAS_RATE,
     },
   ];
 }
@@ -98,6 +112,8 @@ export function defaultRawConfig(): TrainConfig {
       // The original's formula, as in the reported 5,000-episode run; "switch" is the candidate fix for the
       // collapse onto one expert that run showed (docs/training.md).
       loadBalance: "variance",
+      // The operator head is untrained, so the raw target carries its initial per-expert offsets (docs/training.md).
+      alignmentTarget: "centred",
     },
     reward: { scaleByStd: true, clip: 10 },
     model: {},

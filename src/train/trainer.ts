@@ -27,6 +27,7 @@ import {
   type CheckpointState,
 } from "./checkpoint.js";
 import { computeGae } from "./gae.js";
+import { balanceBiasStep } from "./load-balancer.js";
 import { operatorExpertMatrix } from "./losses.js";
 import { TrainingLog } from "./log.js";
 import { MetricsWriter, routingEntropyPerStep, routingStats, trimMetricsForResume } from "./metrics.js";
@@ -495,6 +496,10 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
         return policy.evaluate(buffer.gather(idx)).gatAttentionEntropy.dataSync()[0];
       });
       const routing = routingStats(buffer.alpha, policy.expertNames);
+      if (phase.balanceBiasRate > 0) {
+        const share = policy.expertNames.map((n) => routing.expert_dominant_share[n]);
+        policy.routerBias = balanceBiasStep(policy.routerBias, share, phase.balanceBiasRate);
+      }
       const record: Record<string, unknown> = {
         // 0-based like episode records (trimMetricsForResume keeps records below the checkpoint's counters).
         update: update - 1,
@@ -509,6 +514,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
         weighted: u.weighted,
         policy_entropy: u.losses.entropy,
         ...routing,
+        router_bias: Object.fromEntries(policy.expertNames.map((n, k) => [n, policy.routerBias[k]])),
         approx_kl: u.approxKl,
         clip_fraction: u.clipFraction,
         explained_variance: u.explainedVariance,

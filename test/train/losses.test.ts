@@ -155,7 +155,10 @@ describe("hypergraph–router alignment", () => {
     assert.throws(() => operatorExpertMatrix([0, 2], 2), /operatorExpert\[1\]/);
   });
 
-  it("KL(p ‖ α) with p = softmax(scores·M / T), α used directly, no gradient into the scores", () => {
+  // α mixed with ε = 0.1 uniform (K = 2): α̃ = 0.9·α + 0.05.
+  const sm = (a: number) => 0.9 * a + 0.05;
+
+  it("KL(p ‖ α̃) with p = softmax(scores·M / T), α̃ = α smoothed, no gradient into the scores", () => {
     const m = operatorExpertMatrix([0, 0, 1], 2);
     const scores = tf.tensor2d([[2, 4, 1]]); // E = [3, 1]
     const alpha = tf.tensor2d([[0.6, 0.4]]);
@@ -163,7 +166,7 @@ describe("hypergraph–router alignment", () => {
       const z = [3 / T, 1 / T];
       const p0 = 1 / (1 + Math.exp(z[1] - z[0]));
       const p = [p0, 1 - p0];
-      const kl = p[0] * Math.log(p[0] / 0.6) + p[1] * Math.log(p[1] / 0.4);
+      const kl = p[0] * Math.log(p[0] / sm(0.6)) + p[1] * Math.log(p[1] / sm(0.4));
       close(scalar(alignmentLoss(scores, m, alpha, T)), kl, 1e-5, `T=${T}`);
     }
     const [gs, ga] = tf.grads((s: tf.Tensor, a: tf.Tensor) =>
@@ -171,8 +174,39 @@ describe("hypergraph–router alignment", () => {
     )([scores, alpha]);
     closeAll(gs.dataSync(), [0, 0, 0], 0, "no gradient into operator scores");
     const p0 = 1 / (1 + Math.exp(-2));
-    closeAll(ga.dataSync(), [-p0 / 0.6, -(1 - p0) / 0.4], 1e-5, "dKL/dα = −p/α");
+    closeAll(ga.dataSync(), [(-0.9 * p0) / sm(0.6), (-0.9 * (1 - p0)) / sm(0.4)], 1e-5, "dKL/dα = −0.9·p/α̃");
     tf.dispose([m, scores, alpha, gs, ga]);
+  });
+
+  it("centred target: each expert's batch mean is subtracted before the softmax", () => {
+    const m = operatorExpertMatrix([0, 0, 1], 2);
+    // E rows: [3, 1] and [1, 3]; batch mean [2, 2] → centred [1, −1] and [−1, 1].
+    const scores = tf.tensor2d([
+      [2, 4, 1],
+      [0, 2, 3],
+    ]);
+    const alpha = tf.tensor2d([
+      [0.6, 0.4],
+      [0.3, 0.7],
+    ]);
+    const T = 2;
+    const pa = 1 / (1 + Math.exp(-2 / T)); // softmax([1, −1]/T)[0]
+    const kl1 = pa * Math.log(pa / sm(0.6)) + (1 - pa) * Math.log((1 - pa) / sm(0.4));
+    const kl2 = (1 - pa) * Math.log((1 - pa) / sm(0.3)) + pa * Math.log(pa / sm(0.7));
+    close(scalar(alignmentLoss(scores, m, alpha, T, true)), (kl1 + kl2) / 2, 1e-5);
+    // A constant per-expert offset in the scores (e.g. from initialisation) changes nothing once centred.
+    const shifted = tf.add(scores, tf.tensor2d([[5, 5, -3]]));
+    close(scalar(alignmentLoss(shifted as tf.Tensor2D, m, alpha, T, true)), (kl1 + kl2) / 2, 1e-5);
+    tf.dispose([m, scores, alpha, shifted]);
+  });
+
+  it("stays bounded by log(K/ε) when sparse routing leaves zeros in α", () => {
+    const m = operatorExpertMatrix([0, 1], 2);
+    const scores = tf.tensor2d([[0, 0]]); // p = (½, ½)
+    const alpha = tf.tensor2d([[1, 0]]);
+    // ½·log(½/0.95) + ½·log(½/0.05)
+    close(scalar(alignmentLoss(scores, m, alpha, 1)), 0.5 * Math.log(0.5 / 0.95) + 0.5 * Math.log(10), 1e-5);
+    tf.dispose([m, scores, alpha]);
   });
 
   it("stopGradient is the identity forward and zero backward", () => {

@@ -134,11 +134,19 @@ describe("phaseAt", () => {
   it("the open-ended last phase anneals over the rest of the run", () => {
     const c = structuredClone(cfg);
     c.phases[2].tau = { start: 0.5, end: 0.1 };
+    c.phases[2].tauAnneal = "linear";
     const p = phaseAt(c, 4000); // (4000 − 3000) / (5000 − 3000) = 0.5 → τ = 0.3
     assert.equal(p.start, 3000);
     assert.equal(p.end, 5000);
     close(p.tau, 0.3, 1e-12);
     close(phaseAt(c, 9000).tau, 0.1, 1e-12, "clamped after the run's end");
+  });
+
+  it("exponential τ anneal: geometric between the ends (default fine-tune 0.5 → 0.002)", () => {
+    // (4000 − 3000)/(5000 − 3000) = 0.5 → τ = 0.5 · (0.002/0.5)^0.5 = √(0.5 · 0.002) = 0.031623
+    close(phaseAt(cfg, 4000).tau, Math.sqrt(0.001), 1e-9);
+    close(phaseAt(cfg, 5000).tau, 0.002, 1e-12);
+    assert.equal(phaseAt(cfg, 0).balanceBiasRate, 0.002);
   });
 
   it("rejects bad episode indices", () => {
