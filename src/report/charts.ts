@@ -55,14 +55,14 @@ export function maWindow(n: number): number {
   return Math.max(3, Math.min(50, Math.round(n / 10)));
 }
 
-type Pt = [number, number | null];
+export type Pt = [number, number | null];
 
 function pts<T>(rows: T[], x: (r: T) => number, y: (r: T) => number | null): Pt[] {
   return rows.map((r) => [x(r), y(r)]);
 }
 
 /** MA over the non-null values, placed at their x. */
-function maPts(points: Pt[], w: number): Pt[] {
+export function maPts(points: Pt[], w: number): Pt[] {
   const ok = points.filter((p) => p[1] !== null) as [number, number][];
   const ma = movingAverage(
     ok.map((p) => p[1]),
@@ -71,8 +71,8 @@ function maPts(points: Pt[], w: number): Pt[] {
   return ok.map((p, i) => [p[0], round(ma[i])]);
 }
 
-const round = (x: number | null, d = 5): number | null =>
-  x === null || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d;
+export const round = (x: number | null | undefined, d = 5): number | null =>
+  x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d;
 
 function phaseMarkArea(phases: PhaseSpan[], label: "insideTop" | "insideBottom" | "none" = "insideTop") {
   if (!phases.length) return undefined;
@@ -90,7 +90,8 @@ function phaseMarkArea(phases: PhaseSpan[], label: "insideTop" | "insideBottom" 
   };
 }
 
-function base(title: string, subtitle = ""): Record<string, any> {
+/** The options every episode-axis chart starts from (also the comparison report's). */
+export function base(title: string, subtitle = ""): Record<string, any> {
   return {
     animation: false,
     title: {

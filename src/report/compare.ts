@@ -5,9 +5,18 @@
  * different step caps). Differences in step cap, eval seeds or eval mode are called out.
  */
 import { basename, resolve } from "node:path";
-import { bootstrapDiffCI, movingAverage, summarize, type EvalSummary } from "../eval/index.js";
+import { bootstrapDiffCI, summarize, type EvalSummary } from "../eval/index.js";
 import { InvalidArgumentError, writeFileAtomic } from "../util/index.js";
-import { maWindow, runColor, smallMultiples, type ChartSpec } from "./charts.js";
+import {
+  base,
+  maPts,
+  maWindow,
+  round as r5,
+  runColor,
+  smallMultiples,
+  type ChartSpec,
+  type Pt,
+} from "./charts.js";
 import { chartSection, esc, fmt, fmtCi, fmtSummary, glossarySection, page, table } from "./html.js";
 import { loadRun, type EvalFile, type RunData } from "./run-data.js";
 
@@ -15,39 +24,6 @@ export interface CompareOptions {
   out?: string;
   /** Training episodes (the last W of each run) used for the training-score interval (default 100). */
   window?: number;
-}
-
-type Pt = [number, number | null];
-const r5 = (x: number | null | undefined) =>
-  x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 1e5) / 1e5;
-
-function baseOption(title: string, subtitle: string): Record<string, any> {
-  return {
-    animation: false,
-    title: {
-      text: title,
-      subtext: subtitle,
-      left: 10,
-      textStyle: { fontSize: 15 },
-      subtextStyle: { fontSize: 11 },
-    },
-    tooltip: { trigger: "axis", confine: true },
-    legend: { top: 58, type: "scroll" },
-    grid: { left: 64, right: 40, top: 100, bottom: 62 },
-    toolbox: { right: 16, feature: { dataZoom: { yAxisIndex: "none" }, restore: {}, saveAsImage: {} } },
-    dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 8 }],
-    xAxis: { type: "value", name: "episode", nameLocation: "middle", nameGap: 26, min: 0, max: "dataMax" },
-    yAxis: { type: "value", scale: true },
-  };
-}
-
-function ma(points: Pt[], w: number): Pt[] {
-  const ok = points.filter((p) => p[1] !== null) as [number, number][];
-  const m = movingAverage(
-    ok.map((p) => p[1]),
-    w,
-  );
-  return ok.map((p, i) => [p[0], r5(m[i])]);
 }
 
 function overlay(
@@ -59,7 +35,7 @@ function overlay(
   series: (run: RunData, color: string) => Record<string, unknown>[],
   yAxis: Record<string, unknown> = { type: "value", scale: true },
 ): ChartSpec {
-  const o = baseOption(title, subtitle);
+  const o = base(title, subtitle);
   o.series = runs.flatMap((r, i) => series(r, runColor(i)));
   o.yAxis = yAxis;
   return { id, title, height: 380, option: o, png: true, caption };
@@ -284,7 +260,7 @@ export function buildComparePage(
         return [
           lineS(
             `${r.name} (MA ${w})`,
-            ma(
+            maPts(
               r.episodes.map((e) => [e.episode, e.score]),
               w,
             ),
