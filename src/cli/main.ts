@@ -83,7 +83,7 @@ bench
   .command("env")
   .description("random agent on the Score task, full observations, resets included")
   .option("--seconds <n>", "duration", int("seconds", 1), 10)
-  .option("--envs <n>", "number of envs", int("envs", 1))
+  .option("--envs <n>", "number of envs (default: 8 per worker)", int("envs", 1))
   .option("--workers <n>", "worker threads (default: cores)", int("workers", 1))
   .option("--json", "print JSON only")
   .action((o: { seconds: number; envs?: number; workers?: number; json?: boolean }) => {

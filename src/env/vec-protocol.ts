@@ -64,6 +64,8 @@ export function allocShared(n: number, workers: number): SharedState {
 
 export interface WorkerInit {
   workerIndex: number;
+  /** Busy-wait budget before sleeping on the next command, in µs (see waitForChange). */
+  spinMicros: number;
   numEnvs: number;
   /** Global indices of the envs this worker hosts. */
   envIndices: number[];
@@ -77,4 +79,56 @@ export interface WorkerInit {
 /** Seed of env i's k-th episode: disjoint per env, deterministic, independent of thread scheduling. */
 export function episodeSeed(seedStart: number, numEnvs: number, envIndex: number, k: number): number {
   return seedStart + k * numEnvs + envIndex;
+}
+
+/**
+ * Waits until `a[i]` no longer holds `old`: first by polling for up to `spinMicros`, then by sleeping in
+ * Atomics.wait. Why: on a VM a futex wake-up costs ~75 µs (the sleeping vCPU must be woken), which is about
+ * one NetHack step; a worker that polls while the main thread prepares the next batch sees it at once.
+ * Returns false if `timeoutMs` passed first.
+ */
+export function waitForChange(
+  a: Int32Array,
+  i: number,
+  old: number,
+  spinMicros: number,
+  timeoutMs = Infinity,
+): boolean {
+  if (Atomics.load(a, i) !== old) return true;
+  if (spinMicros > 0) {
+    const until = performance.now() + spinMicros / 1000;
+    for (let k = 1; ; k++) {
+      if (Atomics.load(a, i) !== old) return true;
+      // Reading the clock costs more than a poll: check it every 64 polls.
+      if ((k & 63) === 0 && performance.now() > until) break;
+    }
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (Atomics.load(a, i) === old) {
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    Atomics.wait(a, i, old, left === Infinity ? undefined : left);
+  }
+  return true;
+}
+
+/**
+ * Adapts a worker's polling budget to how long it actually waits: it polls again only while commands keep
+ * arriving within the budget (a benchmark loop, or envs stepped back to back), and otherwise (a trainer
+ * that spends milliseconds in the policy between steps) polls only briefly, so that idle workers do not
+ * take CPU from the main thread.
+ */
+export class SpinBudget {
+  private last: number;
+  constructor(private readonly maxMicros: number) {
+    this.last = maxMicros;
+  }
+  /** The budget for the next wait. */
+  next(): number {
+    return this.last <= this.maxMicros ? this.maxMicros : this.maxMicros >> 3;
+  }
+  /** Records how long the last wait took, in µs. */
+  record(waitedMicros: number): void {
+    this.last = waitedMicros;
+  }
 }

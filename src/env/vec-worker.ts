@@ -18,7 +18,9 @@ import {
   NUM_STATS,
   STAT,
   TEXT_LEN,
+  SpinBudget,
   episodeSeed,
+  waitForChange,
   type RestorePlan,
   type WorkerInit,
 } from "./vec-protocol.js";
@@ -140,8 +142,11 @@ Atomics.notify(ctrl, base + CTRL_READY);
 // Commands are numbered; `handled` is the last one served (a command issued before this thread got here is
 // still seen, because the sequence number has already moved past it).
 let seen = 0;
+const spin = new SpinBudget(init.spinMicros);
 for (;;) {
-  while (Atomics.load(ctrl, base + CTRL_SEQ) === seen) Atomics.wait(ctrl, base + CTRL_SEQ, seen);
+  const t0 = performance.now();
+  waitForChange(ctrl, base + CTRL_SEQ, seen, spin.next());
+  spin.record((performance.now() - t0) * 1000);
   seen = Atomics.load(ctrl, base + CTRL_SEQ);
   const cmd = Atomics.load(ctrl, base + CTRL_CMD);
   if (cmd === CMD_CLOSE) break;

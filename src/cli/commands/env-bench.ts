@@ -53,7 +53,8 @@ export function benchEnv(opts: {
   resetTimes.sort((a, b) => a - b);
   const cores = availableParallelism();
   const workers = opts.workers ?? Math.min(cores, opts.envs ?? cores);
-  const envs = opts.envs ?? workers * 4;
+  // 8 envs per worker: the trainer's default (16 on 2 cores), enough to hide the per-batch hand-off.
+  const envs = opts.envs ?? workers * 8;
   const coresUsed = Math.min(workers, cores);
   const warmup = opts.warmup ?? 2;
   const vec = makeVecEnv({ numEnvs: envs, workers, seedStart: opts.seed ?? 0 });
