@@ -38,7 +38,16 @@ export const ModelConfigSchema = z
       .strict()
       .prefault({}),
     router: z
-      .object({ hidden: z.array(posInt()).default([64, 32]) })
+      .object({
+        hidden: z.array(posInt()).default([64, 32]),
+        /**
+         * "per-expert": each expert's logit is shifted and scaled by running statistics of that expert's
+         * logit over recent states (buffers the trainer updates after each PPO update, saved with the weights),
+         * so routing follows how states differ, not each expert's constant offset (at initialisation the logits
+         * differ by ≈ 0.01 and the offsets decided most states). "none": the raw logits (the original's router).
+         */
+        normalize: z.enum(["none", "per-expert"]).default("none"),
+      })
       .strict()
       .prefault({}),
     experts: z

@@ -96,6 +96,11 @@ export interface Policy {
    * load balancer moves them). Saved with the weights as `router.balance_bias`; zeros by default.
    */
   routerBias: Float32Array;
+  /**
+   * Per-expert running mean and sd of the raw router logits, used when `config.router.normalize` is
+   * "per-expert" (identity otherwise). Saved with the weights as `router.logit_mean` / `router.logit_std`.
+   */
+  routerLogitNorm: RouterLogitNorm;
   evaluate(batch: PolicyBatch, actions?: Int32Array): PolicyEval;
   act(batch: PolicyBatch, opts: ActOptions): ActResult;
   /** The variables to train: by default ONE flat variable holding every parameter (config.packParams). */
@@ -108,6 +113,32 @@ export interface Policy {
   save(dir: string): void;
   load(dir: string): void;
   dispose(): void;
+}
+
+export interface RouterLogitNorm {
+  mean: Float32Array;
+  std: Float32Array;
+}
+
+export const ROUTER_LOGIT_MEAN = "router.logit_mean";
+export const ROUTER_LOGIT_STD = "router.logit_std";
+
+function checkLogitNorm(n: RouterLogitNorm, K: number): RouterLogitNorm {
+  for (const [name, v, min] of [
+    ["mean", n.mean, -Infinity],
+    ["std", n.std, 0],
+  ] as const) {
+    if (v.length !== K) throw new InvalidArgumentError(`router logit ${name} length`, v.length, `${K}`);
+    v.forEach((x, k) => {
+      if (!Number.isFinite(x) || x <= min)
+        throw new InvalidArgumentError(
+          `router logit ${name}[${k}]`,
+          x,
+          min === 0 ? "a finite number > 0" : "a finite number",
+        );
+    });
+  }
+  return { mean: Float32Array.from(n.mean), std: Float32Array.from(n.std) };
 }
 
 /** Name of the router's balance bias among the weights (a buffer like BatchNorm's running stats). */
@@ -134,6 +165,7 @@ class MoePolicy implements Policy {
   private readonly critic: Mlp;
   private routingValue: Routing;
   private balanceBias: Float32Array;
+  private logitNorm: RouterLogitNorm;
   private disposed = false;
 
   constructor(
@@ -154,6 +186,7 @@ class MoePolicy implements Policy {
     validateGraph(graph);
     this.routingValue = validateRouting(config.routing);
     this.balanceBias = new Float32Array(K);
+    this.logitNorm = { mean: new Float32Array(K), std: new Float32Array(K).fill(1) };
     const rng = new Rng(config.seed);
     this.ps = new ParamStore(config.packParams);
     // One child stream per block, so resizing one block does not change the others' initial values.
@@ -181,6 +214,12 @@ class MoePolicy implements Policy {
   }
   set routing(r: Routing) {
     this.routingValue = validateRouting(r);
+  }
+  get routerLogitNorm(): RouterLogitNorm {
+    return { mean: this.logitNorm.mean.slice(), std: this.logitNorm.std.slice() };
+  }
+  set routerLogitNorm(n: RouterLogitNorm) {
+    this.logitNorm = checkLogitNorm(n, this.numExperts);
   }
   get routerBias(): Float32Array {
     return this.balanceBias.slice();
@@ -216,9 +255,16 @@ class MoePolicy implements Policy {
     const operatorScores = gather0(g.operatorScores, dd.index) as tf.Tensor2D;
     const joint = tf.concat([hVis, hLogic], 1);
     const routerLogits = this.router.apply(joint);
+    const normalized =
+      this.config.router.normalize === "per-expert"
+        ? (tf.div(
+            tf.sub(routerLogits, tf.tensor1d(this.logitNorm.mean)),
+            tf.tensor1d(this.logitNorm.std),
+          ) as tf.Tensor2D)
+        : routerLogits;
     const biased = this.balanceBias.some((v) => v !== 0)
-      ? (tf.add(routerLogits, tf.tensor1d(this.balanceBias)) as tf.Tensor2D)
-      : routerLogits;
+      ? (tf.add(normalized, tf.tensor1d(this.balanceBias)) as tf.Tensor2D)
+      : normalized;
     const alpha = route(biased, this.routingValue);
     const expertLogits = this.experts.apply(hVis);
     // Σ_k α_k · expert_k (elementwise: a batched [1,K]·[K,A] product is B tiny matmuls on wasm).
@@ -328,15 +374,30 @@ class MoePolicy implements Policy {
   getWeights(): Map<string, NamedArray> {
     const w = this.ps.getWeights();
     w.set(ROUTER_BIAS, { shape: [this.numExperts], values: this.balanceBias.slice() });
+    w.set(ROUTER_LOGIT_MEAN, { shape: [this.numExperts], values: this.logitNorm.mean.slice() });
+    w.set(ROUTER_LOGIT_STD, { shape: [this.numExperts], values: this.logitNorm.std.slice() });
     return w;
   }
-  /** The router bias may be absent (weights saved before it existed): it is then zero. */
+  /**
+   * The router bias and logit statistics may be absent (weights saved before they existed): they are then
+   * zero and the identity.
+   */
   setWeights(w: Map<string, NamedArray>): void {
     const rest = new Map(w);
     const b = rest.get(ROUTER_BIAS);
-    rest.delete(ROUTER_BIAS);
+    const mean = rest.get(ROUTER_LOGIT_MEAN);
+    const std = rest.get(ROUTER_LOGIT_STD);
+    for (const n of [ROUTER_BIAS, ROUTER_LOGIT_MEAN, ROUTER_LOGIT_STD]) rest.delete(n);
     this.ps.setWeights(rest);
-    this.balanceBias = b ? checkRouterBias(b.values, this.numExperts) : new Float32Array(this.numExperts);
+    const K = this.numExperts;
+    this.balanceBias = b ? checkRouterBias(b.values, K) : new Float32Array(K);
+    this.logitNorm = checkLogitNorm(
+      {
+        mean: mean ? Float32Array.from(mean.values) : new Float32Array(K),
+        std: std ? Float32Array.from(std.values) : new Float32Array(K).fill(1),
+      },
+      K,
+    );
   }
 
   save(dir: string): void {
@@ -345,8 +406,9 @@ class MoePolicy implements Policy {
 
   load(dir: string): void {
     const expected = new Map(this.ps.entries());
-    expected.set(ROUTER_BIAS, [this.numExperts]);
-    this.setWeights(readWeights(dir, expected, this.graph, new Set([ROUTER_BIAS])));
+    const buffers = [ROUTER_BIAS, ROUTER_LOGIT_MEAN, ROUTER_LOGIT_STD];
+    for (const n of buffers) expected.set(n, [this.numExperts]);
+    this.setWeights(readWeights(dir, expected, this.graph, new Set(buffers)));
   }
 
   dispose(): void {

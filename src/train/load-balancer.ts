@@ -28,3 +28,37 @@ export function balanceBiasStep(
   const mean = next.reduce((a, b) => a + b, 0) / K;
   return Float32Array.from(next, (v) => v - mean);
 }
+
+/** Weight of the newest rollout in the router's running logit statistics (after the first, which sets them). */
+export const LOGIT_NORM_MOMENTUM = 0.1;
+
+/**
+ * Running per-expert statistics of raw router logits `z` ([n × K], row-major): mean ← (1−m)·mean + m·batch
+ * mean, sd likewise (sd floored at 1e-6). With m = 1 the batch sets them. Used by the "per-expert" router
+ * normalisation, which divides each expert's logit by this sd after subtracting this mean.
+ */
+export function logitNormStep(
+  prev: { mean: ArrayLike<number>; std: ArrayLike<number> },
+  z: ArrayLike<number>,
+  K: number,
+  momentum: number,
+): { mean: Float32Array; std: Float32Array } {
+  if (!(momentum > 0 && momentum <= 1))
+    throw new InvalidArgumentError("logit statistics momentum", momentum, "a number in (0, 1]");
+  const n = z.length / K;
+  if (!Number.isInteger(n) || n < 2)
+    throw new InvalidArgumentError("router logits length", z.length, `a multiple of ${K} with ≥ 2 rows`);
+  const mean = new Float32Array(K);
+  const std = new Float32Array(K);
+  for (let k = 0; k < K; k++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += z[i * K + k];
+    const m = s / n;
+    let v = 0;
+    for (let i = 0; i < n; i++) v += (z[i * K + k] - m) ** 2;
+    const sd = Math.max(Math.sqrt(v / n), 1e-6);
+    mean[k] = (1 - momentum) * prev.mean[k] + momentum * m;
+    std[k] = (1 - momentum) * prev.std[k] + momentum * sd;
+  }
+  return { mean, std };
+}

@@ -27,7 +27,7 @@ import {
   type CheckpointState,
 } from "./checkpoint.js";
 import { computeGae } from "./gae.js";
-import { balanceBiasStep } from "./load-balancer.js";
+import { balanceBiasStep, LOGIT_NORM_MOMENTUM, logitNormStep } from "./load-balancer.js";
 import { operatorExpertMatrix } from "./losses.js";
 import { TrainingLog } from "./log.js";
 import { MetricsWriter, routingEntropyPerStep, routingStats, trimMetricsForResume } from "./metrics.js";
@@ -490,11 +490,24 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
       });
       const updateS = (performance.now() - tUpdate) / 1000;
       update++;
-      const gatEntropy = tf.tidy(() => {
+      const { gatEntropy, rawLogits } = tf.tidy(() => {
         const n = Math.min(buffer.size, 256);
         const idx = Int32Array.from({ length: n }, (_, i) => Math.floor((i * buffer.size) / n));
-        return policy.evaluate(buffer.gather(idx)).gatAttentionEntropy.dataSync()[0];
+        const ev = policy.evaluate(buffer.gather(idx));
+        return {
+          gatEntropy: ev.gatAttentionEntropy.dataSync()[0],
+          rawLogits: ev.routerLogits.dataSync() as Float32Array,
+        };
       });
+      if (policy.config.router.normalize === "per-expert") {
+        // The updated router's logits on this rollout's states; the first update sets the statistics.
+        policy.routerLogitNorm = logitNormStep(
+          policy.routerLogitNorm,
+          rawLogits,
+          policy.numExperts,
+          update === 1 ? 1 : LOGIT_NORM_MOMENTUM,
+        );
+      }
       const routing = routingStats(buffer.alpha, policy.expertNames);
       if (phase.balanceBiasRate > 0) {
         const share = policy.expertNames.map((n) => routing.expert_dominant_share[n]);
@@ -515,6 +528,12 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
         policy_entropy: u.losses.entropy,
         ...routing,
         router_bias: Object.fromEntries(policy.expertNames.map((n, k) => [n, policy.routerBias[k]])),
+        ...(policy.config.router.normalize === "per-expert"
+          ? {
+              router_logit_mean: Array.from(policy.routerLogitNorm.mean),
+              router_logit_std: Array.from(policy.routerLogitNorm.std),
+            }
+          : {}),
         approx_kl: u.approxKl,
         clip_fraction: u.clipFraction,
         explained_variance: u.explainedVariance,
