@@ -2,9 +2,8 @@
  * Episode recordings: the seed, the options and the actions, plus a digest of every observation, so a replay
  * can prove it reproduced the episode bit-exactly (and say where it diverged if not).
  */
-import { readFileSync } from "node:fs";
 import { FileFormatError, TedgError } from "../util/errors.js";
-import { writeFileAtomic } from "../util/fs.js";
+import { readJsonFile, writeFileAtomic } from "../util/fs.js";
 import type { Observation } from "./observation.js";
 import type { NetHackEnv, NetHackEnvOptions } from "./nethack-env.js";
 
@@ -92,12 +91,7 @@ export function saveRecording(path: string, rec: EpisodeRecording): void {
 }
 
 export function loadRecording(path: string): EpisodeRecording {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new FileFormatError(path, `not a readable JSON recording (${(e as Error).message})`);
-  }
+  const raw = readJsonFile(path, "JSON recording");
   const r = raw as EpisodeRecording;
   if (!r || r.format !== "tedg-episode" || r.version !== 1)
     throw new FileFormatError(path, 'expected {"format":"tedg-episode","version":1,…}');

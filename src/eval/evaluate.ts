@@ -10,7 +10,7 @@
  * random stream per episode derived from its game seed. The same checkpoint, seeds, flags and --envs give the
  * same JSON byte for byte (nothing time-dependent is written).
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import {
   SCORE_ACTION_NAMES,
@@ -32,7 +32,14 @@ import {
   type CheckpointState,
   type TrainConfig,
 } from "../train/index.js";
-import { FileFormatError, InvalidArgumentError, Rng, StateError, writeFileAtomic } from "../util/index.js";
+import {
+  FileFormatError,
+  InvalidArgumentError,
+  readJsonFile,
+  Rng,
+  StateError,
+  writeFileAtomic,
+} from "../util/index.js";
 import type { EvalRecording, EvalStepExtra } from "./recording.js";
 import { SCENARIOS, SCENARIO_CONDITIONS, scenarioLabeler } from "./scenario.js";
 import { RoutingMetrics } from "./routing-metrics.js";
@@ -509,6 +516,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
     const cfgBoot = { resamples: boot.resamples ?? 10_000, confidence: boot.confidence ?? 0.95 };
     const name = evalName(ckRel, seedStart, E, greedy, maxSteps);
 
+    const stat = (get: (e: EvalEpisode) => number) => summarize(episodes.map(get), boot);
     const summary: EvalSummary = {
       format: EVAL_FORMAT,
       version: EVAL_VERSION,
@@ -541,22 +549,10 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
         bootstrap: cfgBoot,
       },
       trainingSeeds: trainSeeds,
-      score: summarize(
-        episodes.map((e) => e.score),
-        boot,
-      ),
-      reward: summarize(
-        episodes.map((e) => e.reward),
-        boot,
-      ),
-      length: summarize(
-        episodes.map((e) => e.length),
-        boot,
-      ),
-      depth: summarize(
-        episodes.map((e) => e.maxDepth),
-        boot,
-      ),
+      score: stat((e) => e.score),
+      reward: stat((e) => e.reward),
+      length: stat((e) => e.length),
+      depth: stat((e) => e.maxDepth),
       depthReached: counts(episodes.map((e) => String(e.maxDepth))),
       endReasons: counts(episodes.map((e) => e.endReason || "(none)")),
       deathCauses: Object.entries(deaths)
@@ -695,12 +691,7 @@ function topOperators(
 
 /** Reads an eval summary written by `evaluate`. */
 export function readEvalSummary(path: string): EvalSummary {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new FileFormatError(path, `not a readable eval summary (${(e as Error).message})`);
-  }
+  const raw = readJsonFile(path, "eval summary");
   const s = raw as EvalSummary;
   if (!s || s.format !== EVAL_FORMAT || s.version !== EVAL_VERSION)
     throw new FileFormatError(

@@ -3,9 +3,8 @@
  * so `tedg replay` re-plays and verifies it) whose per-step `extras` say what the policy saw and did: α per
  * expert, the action, the active conditions and the scenario. `eval` holds the names those numbers refer to.
  */
-import { readFileSync } from "node:fs";
 import type { EpisodeRecording } from "../env/index.js";
-import { FileFormatError } from "../util/index.js";
+import { FileFormatError, readJsonFile } from "../util/index.js";
 
 /** One decision: taken at frame k (the observation after k actions), so extras[k].a === actions[k]. */
 export type EvalStepExtra = {
@@ -54,12 +53,7 @@ export function isEvalRecording(rec: EpisodeRecording): rec is EvalRecording {
 
 /** Reads an eval replay file; a plain episode recording is rejected with what is missing. */
 export function loadEvalRecording(path: string): EvalRecording {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new FileFormatError(path, `not a readable JSON replay (${(e as Error).message})`);
-  }
+  const raw = readJsonFile(path, "JSON replay");
   const r = raw as EvalRecording;
   if (!r || r.format !== "tedg-episode" || r.version !== 1)
     throw new FileFormatError(path, 'expected {"format":"tedg-episode","version":1,…} (an eval replay)');

@@ -61,6 +61,11 @@ function pts<T>(rows: T[], x: (r: T) => number, y: (r: T) => number | null): Pt[
   return rows.map((r) => [x(r), y(r)]);
 }
 
+/** One point per PPO update, at the episode it ended on. */
+function perUpdate(run: RunData, y: (u: UpdateRow) => number | null): Pt[] {
+  return pts(run.updates, (u) => u.episode, y);
+}
+
 /** MA over the non-null values, placed at their x. */
 export function maPts(points: Pt[], w: number): Pt[] {
   const ok = points.filter((p) => p[1] !== null) as [number, number][];
@@ -90,17 +95,22 @@ function phaseMarkArea(phases: PhaseSpan[], label: "insideTop" | "insideBottom" 
   };
 }
 
+/** Every chart's title block (the comparison report's forest plots too). */
+export function chartTitle(title: string, subtitle = ""): Record<string, unknown> {
+  return {
+    text: title,
+    subtext: subtitle,
+    left: 10,
+    textStyle: { fontSize: 15 },
+    subtextStyle: { fontSize: 11 },
+  };
+}
+
 /** The options every episode-axis chart starts from (also the comparison report's). */
 export function base(title: string, subtitle = ""): Record<string, any> {
   return {
     animation: false,
-    title: {
-      text: title,
-      subtext: subtitle,
-      left: 10,
-      textStyle: { fontSize: 15 },
-      subtextStyle: { fontSize: 11 },
-    },
+    title: chartTitle(title, subtitle),
     tooltip: { trigger: "axis", confine: true },
     legend: { top: subtitle ? 58 : 32, type: "scroll" },
     grid: { left: 64, right: 40, top: subtitle ? 100 : 72, bottom: 62 },
@@ -433,20 +443,12 @@ export function lossChart(run: RunData): ChartSpec {
       series: [
         {
           name: "raw",
-          data: pts(
-            run.updates,
-            (u) => u.episode,
-            (u) => round(u.losses[k] ?? null),
-          ),
+          data: perUpdate(run, (u) => round(u.losses[k] ?? null)),
           color: "#4e79a7",
         },
         {
           name: "weighted",
-          data: pts(
-            run.updates,
-            (u) => u.episode,
-            (u) => round(u.weighted[k] ?? null),
-          ),
+          data: perUpdate(run, (u) => round(u.weighted[k] ?? null)),
           dashed: true,
           color: "#e15759",
         },
@@ -488,22 +490,14 @@ export function diagnosticsChart(run: RunData): ChartSpec {
       series: [
         {
           name: "value",
-          data: pts(
-            run.updates,
-            (u) => u.episode,
-            (u) => round(u.scalars[k] ?? null),
-          ),
+          data: perUpdate(run, (u) => round(u.scalars[k] ?? null)),
           color: "#4e79a7",
         },
         ...(k === "grad_norm"
           ? [
               {
                 name: "max",
-                data: pts(
-                  run.updates,
-                  (u) => u.episode,
-                  (u) => round(u.scalars.grad_norm_max ?? null),
-                ),
+                data: perUpdate(run, (u) => round(u.scalars.grad_norm_max ?? null)),
                 dashed: true,
                 color: "#e15759",
               },
@@ -535,11 +529,7 @@ export function lrTauChart(run: RunData): ChartSpec {
   o.series = [
     line(
       "learning rate",
-      pts(
-        run.updates,
-        (u) => u.episode,
-        (u) => u.lr,
-      ),
+      perUpdate(run, (u) => u.lr),
       {
         step: "end",
         lineStyle: { width: 2, color: "#4e79a7" },
@@ -549,11 +539,7 @@ export function lrTauChart(run: RunData): ChartSpec {
     ),
     line(
       "τ",
-      pts(
-        run.updates,
-        (u) => u.episode,
-        (u) => u.tau,
-      ),
+      perUpdate(run, (u) => u.tau),
       {
         yAxisIndex: 1,
         lineStyle: { width: 2, color: "#f28e2b" },
@@ -576,11 +562,7 @@ export function speedChart(run: RunData): ChartSpec {
   o.series = [
     line(
       "steps/s",
-      pts(
-        run.updates,
-        (u) => u.episode,
-        (u) => round(u.stepsPerSec, 1),
-      ),
+      perUpdate(run, (u) => round(u.stepsPerSec, 1)),
       {
         lineStyle: { width: 2, color: "#59a14f" },
         itemStyle: { color: "#59a14f" },

@@ -9,6 +9,7 @@ import { bootstrapDiffCI, summarize, type EvalSummary } from "../eval/index.js";
 import { InvalidArgumentError, writeFileAtomic } from "../util/index.js";
 import {
   base,
+  chartTitle,
   maPts,
   maWindow,
   round as r5,
@@ -62,13 +63,7 @@ function forest(
   const names = rows.map((r) => r.name);
   const option = {
     animation: false,
-    title: {
-      text: title,
-      subtext: subtitle,
-      left: 10,
-      textStyle: { fontSize: 15 },
-      subtextStyle: { fontSize: 11 },
-    },
+    title: chartTitle(title, subtitle),
     tooltip: { trigger: "item" },
     grid: { left: 160, right: 40, top: 80, bottom: 40 },
     xAxis: { type: "value", scale: true, name: "mean score", nameLocation: "middle", nameGap: 26 },

@@ -122,6 +122,7 @@ export {
   type PpoUpdateConfig,
   type PpoUpdateMetrics,
 } from "./ppo-update.js";
+export { trainablePolicy } from "./policy-adapter.js";
 export { BatchObserver, type ObserverOptions } from "./observer.js";
 export { RolloutBuffer, type RolloutShape } from "./rollout.js";
 export { weightsToBlobs, blobsToWeights } from "./weights-blobs.js";

@@ -35,7 +35,8 @@ import { NanGuard } from "./nan-guard.js";
 import { BatchObserver } from "./observer.js";
 import { loadOptimizerState, saveOptimizerState } from "./optimizer-state.js";
 import { LrSchedule, phaseAt, type PhaseState } from "./phases.js";
-import { ppoUpdate, type TrainablePolicy } from "./ppo-update.js";
+import { ppoUpdate } from "./ppo-update.js";
+import { trainablePolicy } from "./policy-adapter.js";
 import { RewardScaler } from "./reward-scaler.js";
 import { RolloutBuffer } from "./rollout.js";
 import { RunFolder } from "./run-folder.js";
@@ -290,22 +291,10 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     numExperts: policy.numExperts,
     numOperators: policy.numOperators,
   });
-  const adapter: TrainablePolicy = {
-    trainableVariables: () => vars,
-    evaluate: (idx) => {
-      const b = buffer.gather(idx);
-      const acts = Int32Array.from(idx, (i) => buffer.actions[i]);
-      const ev = policy.evaluate(b, acts);
-      return {
-        logProb: ev.logProb!,
-        entropy: ev.entropy,
-        value: ev.value,
-        alpha: ev.alpha,
-        expertLogits: ev.expertLogits,
-        operatorScores: ev.operatorScores,
-      };
-    },
-  };
+  const adapter = trainablePolicy(policy, (idx) => ({
+    batch: buffer.gather(idx),
+    actions: Int32Array.from(idx, (i) => buffer.actions[i]),
+  }));
 
   const recentScores: number[] = [];
   let status: RunSummary["status"] = "done";

@@ -8,8 +8,19 @@ import {
   rmSync,
   writeSync,
   existsSync,
+  readFileSync,
 } from "node:fs";
 import { dirname, join, basename } from "node:path";
+import { FileFormatError } from "./errors.js";
+
+/** Parses a JSON file; a missing or malformed one is a FileFormatError "not a readable <what> (…)". */
+export function readJsonFile(path: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as unknown;
+  } catch (e) {
+    throw new FileFormatError(path, `not a readable ${what} (${(e as Error).message})`);
+  }
+}
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });

@@ -7,10 +7,15 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { loadBuiltinGraph } from "../../knowledge/index.js";
 import { benchModel, recordRollout } from "../../model/index.js";
-import type { BackendKind, BenchResult, Policy, PolicyBatch, UpdateData } from "../../model/index.js";
+import type { BackendKind, BenchResult, Policy, UpdateData } from "../../model/index.js";
 import { sliceBatch } from "../../model/index.js";
-import { defaultConfig, operatorExpertMatrix, phaseAt, ppoUpdate } from "../../train/index.js";
-import type { PolicyEvaluation, TrainablePolicy } from "../../train/index.js";
+import {
+  defaultConfig,
+  operatorExpertMatrix,
+  phaseAt,
+  ppoUpdate,
+  trainablePolicy,
+} from "../../train/index.js";
 import type { Rng } from "../../util/rng.js";
 
 export interface ModelBenchOptions {
@@ -38,24 +43,10 @@ export function trainerUpdate(policy: Policy, opt: tf.Optimizer, d: UpdateData, 
   const phase = phaseAt(config, config.phases[0].until ?? 0);
   const C = policy.numConditions;
   const A = policy.numActions;
-  const trainable: TrainablePolicy = {
-    trainableVariables: () => policy.trainableVariables(),
-    evaluate(idx: Int32Array): PolicyEvaluation {
-      const mb: PolicyBatch = sliceBatch(d.batch, idx, C, A);
-      const ev = policy.evaluate(
-        mb,
-        Int32Array.from(idx, (i) => d.actions[i]),
-      );
-      return {
-        logProb: ev.logProb!,
-        entropy: ev.entropy,
-        value: ev.value,
-        alpha: ev.alpha,
-        expertLogits: ev.expertLogits,
-        operatorScores: ev.operatorScores,
-      };
-    },
-  };
+  const trainable = trainablePolicy(policy, (idx) => ({
+    batch: sliceBatch(d.batch, idx, C, A),
+    actions: Int32Array.from(idx, (i) => d.actions[i]),
+  }));
   const opToExpert = operatorExpertMatrix(policy.graph.operatorExpert, policy.numExperts);
   // Consecutive transitions are consecutive steps of one episode unless an episode ended in between; for the
   // benchmark's temporal term, pairs of neighbours are close enough.

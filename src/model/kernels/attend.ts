@@ -79,49 +79,28 @@ export const attendKernel: JsKernel<AttendAttrs> = {
     const pAlpha = m.alloc(K * H);
     const pEnt = a.stats ? m.alloc(U * H * 2) : 0;
     const pTmp = m.alloc(3 * H);
-    if (H === 4 && !a.scalar) {
-      m.fn.attend_fwd4(
-        U,
-        D,
-        pSeg,
-        pSrc,
-        pRel,
-        pDst,
-        pSc,
-        S,
-        hasDst ? pSc + 4 * H : pZero,
-        hasDst ? S : 0,
-        pRb,
-        hasRel ? H : 0,
-        pV,
-        a.slope,
-        pOut,
-        pAlpha,
-        pEnt,
-      );
-    } else {
-      m.fn.attend_fwd(
-        U,
-        H,
-        D,
-        pSeg,
-        pSrc,
-        pRel,
-        pDst,
-        pSc,
-        S,
-        hasDst ? pSc + 4 * H : pZero,
-        hasDst ? S : 0,
-        pRb,
-        hasRel ? H : 0,
-        pV,
-        a.slope,
-        pOut,
-        pAlpha,
-        pEnt,
-        pTmp,
-      );
-    }
+    // Same argument list as the generic kernel, without H and the scratch buffer (as in the gradient below).
+    const vec4 = H === 4 && !a.scalar;
+    const fn = vec4 ? m.fn.attend_fwd4 : m.fn.attend_fwd;
+    fn(
+      ...(vec4 ? [U, D] : [U, H, D]),
+      pSeg,
+      pSrc,
+      pRel,
+      pDst,
+      pSc,
+      S,
+      hasDst ? pSc + 4 * H : pZero,
+      hasDst ? S : 0,
+      pRb,
+      hasRel ? H : 0,
+      pV,
+      a.slope,
+      pOut,
+      pAlpha,
+      pEnt,
+      ...(vec4 ? [] : [pTmp]),
+    );
     out.set(m.viewF(pOut, U * D));
     alpha.set(m.viewF(pAlpha, K * H));
     if (a.stats) {

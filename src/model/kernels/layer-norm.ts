@@ -52,6 +52,23 @@ function normalise(u: Float64Array, F: number): number {
   return rstd;
 }
 
+/** Loads x[o..o+F) + b[q..q+F) into u (ReLU'd when preRelu) and normalises it; returns 1/σ. */
+function normaliseRow(
+  u: Float64Array,
+  x: ArrayLike<number>,
+  o: number,
+  b: ArrayLike<number>,
+  q: number,
+  F: number,
+  preRelu: boolean,
+): number {
+  for (let i = 0; i < F; i++) {
+    const t = x[o + i] + b[q + i];
+    u[i] = preRelu && t < 0 ? 0 : t;
+  }
+  return normalise(u, F);
+}
+
 export const layerNormKernel: JsKernel<Attrs> = {
   name: LAYER_NORM,
   inputs: ["x", "b", "g", "beta"],
@@ -84,11 +101,7 @@ export const layerNormKernel: JsKernel<Attrs> = {
       for (let c0 = 0; c0 < W; c0 += F) {
         const o = r * W + c0;
         const q = p0 + c0;
-        for (let i = 0; i < F; i++) {
-          const t = x[o + i] + b[q + i];
-          u[i] = preRelu && t < 0 ? 0 : t;
-        }
-        normalise(u, F);
+        normaliseRow(u, x, o, b, q, F, preRelu);
         for (let i = 0; i < F; i++) {
           const t = u[i] * g[q + i] + beta[q + i];
           y[o + i] = postRelu && t < 0 ? 0 : t;
@@ -155,11 +168,7 @@ export const layerNormGradKernel: JsKernel<Attrs> = {
       for (let c0 = 0; c0 < W; c0 += F) {
         const o = r * W + c0;
         const q = p0 + c0;
-        for (let i = 0; i < F; i++) {
-          const t = x[o + i] + b[q + i];
-          u[i] = preRelu && t < 0 ? 0 : t;
-        }
-        const rstd = normalise(u, F);
+        const rstd = normaliseRow(u, x, o, b, q, F, preRelu);
         let m1 = 0;
         let m2 = 0;
         for (let i = 0; i < F; i++) {
