@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Arr, JsKernel } from "./js-kernel.js";
 import { customOp, runKernel } from "./js-kernel.js";
-import { simd } from "./simd.js";
+import { simd, type SimdArena } from "./simd.js";
 
 export const ATTEND = "TedgAttend";
 export const ATTEND_GRAD = "TedgAttendGrad";
@@ -53,6 +53,44 @@ function dims(sc: tf.TensorInfo, v: tf.TensorInfo, a: AttendAttrs) {
   return { H, S, D: v.shape[1], R: v.shape[0], hasDst, hasRel: a.ix.rel !== undefined, K: a.ix.src.length };
 }
 
+/**
+ * Copies the index arrays, scores, relation biases and values into the arena and returns the arguments both
+ * kernels take after their size prefix, up to the LeakyReLU slope (the dst scores start H floats, 4·H bytes,
+ * into the score rows).
+ */
+function putInputs(
+  m: SimdArena,
+  a: AttendAttrs,
+  sc: Arr,
+  relb: Arr,
+  v: Arr,
+  { H, S, hasDst, hasRel }: ReturnType<typeof dims>,
+): number[] {
+  const ix = a.ix;
+  const pSeg = m.putI(ix.segStart);
+  const pSrc = m.putI(ix.src);
+  const pRel = hasRel ? m.putI(ix.rel as Int32Array) : pSrc;
+  const pDst = hasDst ? m.putI(ix.dst as Int32Array) : pSeg;
+  const pSc = m.putF(sc);
+  const pZero = m.zeros(H);
+  const pRb = hasRel ? m.putF(relb) : pZero;
+  const pV = m.putF(v);
+  return [
+    pSeg,
+    pSrc,
+    pRel,
+    pDst,
+    pSc,
+    S,
+    hasDst ? pSc + 4 * H : pZero,
+    hasDst ? S : 0,
+    pRb,
+    hasRel ? H : 0,
+    pV,
+    a.slope,
+  ];
+}
+
 export const attendKernel: JsKernel<AttendAttrs> = {
   name: ATTEND,
   inputs: ["sc", "relb", "v"],
@@ -63,18 +101,11 @@ export const attendKernel: JsKernel<AttendAttrs> = {
     ];
   },
   run([sc, relb, v], [si, , vi], a, [out, alpha]) {
-    const { H, S, D, hasDst, hasRel, K } = dims(si, vi, a);
-    const ix = a.ix;
-    const U = ix.numSeg;
+    const d = dims(si, vi, a);
+    const { H, D, K } = d;
+    const U = a.ix.numSeg;
     const m = simd();
-    const pSeg = m.putI(ix.segStart);
-    const pSrc = m.putI(ix.src);
-    const pRel = hasRel ? m.putI(ix.rel as Int32Array) : pSrc;
-    const pDst = hasDst ? m.putI(ix.dst as Int32Array) : pSeg;
-    const pSc = m.putF(sc);
-    const pZero = m.zeros(H);
-    const pRb = hasRel ? m.putF(relb) : pZero;
-    const pV = m.putF(v);
+    const inputs = putInputs(m, a, sc, relb, v, d);
     const pOut = m.alloc(U * D);
     const pAlpha = m.alloc(K * H);
     const pEnt = a.stats ? m.alloc(U * H * 2) : 0;
@@ -82,25 +113,7 @@ export const attendKernel: JsKernel<AttendAttrs> = {
     // Same argument list as the generic kernel, without H and the scratch buffer (as in the gradient below).
     const vec4 = H === 4 && !a.scalar;
     const fn = vec4 ? m.fn.attend_fwd4 : m.fn.attend_fwd;
-    fn(
-      ...(vec4 ? [U, D] : [U, H, D]),
-      pSeg,
-      pSrc,
-      pRel,
-      pDst,
-      pSc,
-      S,
-      hasDst ? pSc + 4 * H : pZero,
-      hasDst ? S : 0,
-      pRb,
-      hasRel ? H : 0,
-      pV,
-      a.slope,
-      pOut,
-      pAlpha,
-      pEnt,
-      ...(vec4 ? [] : [pTmp]),
-    );
+    fn(...(vec4 ? [U, D] : [U, H, D]), ...inputs, pOut, pAlpha, pEnt, ...(vec4 ? [] : [pTmp]));
     out.set(m.viewF(pOut, U * D));
     alpha.set(m.viewF(pAlpha, K * H));
     if (a.stats) {
@@ -124,18 +137,12 @@ export const attendGradKernel: JsKernel<AttendAttrs> = {
     ];
   },
   run([dout, sc, relb, v, alpha], [, si, , vi], a, [dsc, drelb, dv]) {
-    const { H, S, D, R, hasDst, hasRel } = dims(si, vi, a);
+    const d = dims(si, vi, a);
+    const { H, S, D, R, hasDst, hasRel } = d;
     const ix = a.ix;
     const U = ix.numSeg;
     const m = simd();
-    const pSeg = m.putI(ix.segStart);
-    const pSrc = m.putI(ix.src);
-    const pRel = hasRel ? m.putI(ix.rel as Int32Array) : pSrc;
-    const pDst = hasDst ? m.putI(ix.dst as Int32Array) : pSeg;
-    const pSc = m.putF(sc);
-    const pZero = m.zeros(H);
-    const pRb = hasRel ? m.putF(relb) : pZero;
-    const pV = m.putF(v);
+    const inputs = putInputs(m, a, sc, relb, v, d);
     const pAlpha = m.putF(alpha);
     const pDout = m.putF(dout);
     const pDsc = m.zeros(R * S);
@@ -143,22 +150,11 @@ export const attendGradKernel: JsKernel<AttendAttrs> = {
     const pDdummy = m.zeros(H);
     const pDv = m.zeros(R * D);
     const pTmp = m.alloc(H + ix.maxDeg);
-    const fn = H === 4 && !a.scalar ? m.fn.attend_bwd4 : m.fn.attend_bwd;
-    const head = H === 4 && !a.scalar ? [U, D] : [U, H, D];
+    const vec4 = H === 4 && !a.scalar;
+    const fn = vec4 ? m.fn.attend_bwd4 : m.fn.attend_bwd;
     fn(
-      ...head,
-      pSeg,
-      pSrc,
-      pRel,
-      pDst,
-      pSc,
-      S,
-      hasDst ? pSc + 4 * H : pZero,
-      hasDst ? S : 0,
-      pRb,
-      hasRel ? H : 0,
-      pV,
-      a.slope,
+      ...(vec4 ? [U, D] : [U, H, D]),
+      ...inputs,
       pAlpha,
       pDout,
       pDsc,
