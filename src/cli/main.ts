@@ -98,17 +98,13 @@ bench
   .option("--epochs <n>", "PPO epochs", int("epochs", 1), 4)
   .option("--minibatch <n>", "minibatch size", int("minibatch", 1), 512)
   .option("--reps <n>", "timed updates (median reported)", int("reps", 1), 3)
-  .option("--update <impl>", "trainer (src/train ppoUpdate) or model (the model layer's mirror)", "trainer")
   .option("--json", "print JSON only")
-  .action(async (o: { backend: string; update: string; json?: boolean } & Record<string, number>) => {
+  .action(async (o: { backend: string; json?: boolean } & Record<string, number>) => {
     const { benchModelCommand } = await import("./commands/model-bench.js");
     if (o.backend !== "wasm" && o.backend !== "cpu")
       throw new CommanderArgError(`--backend must be wasm or cpu, got "${o.backend}"`);
-    if (o.update !== "trainer" && o.update !== "model")
-      throw new CommanderArgError(`--update must be trainer or model, got "${o.update}"`);
     const r = await benchModelCommand({
       backend: o.backend,
-      update: o.update,
       transitions: o.transitions,
       epochs: o.epochs,
       minibatch: o.minibatch,

@@ -3,9 +3,8 @@
  * (epochs × shuffled minibatches, forward + backward + Adam) on a rollout of transitions.
  *
  * The data is either recorded from real play (rollout.ts; what `tedg bench model` uses) or synthetic
- * (synth.ts; tests). The update is either the caller's (the CLI passes the trainer's ppoUpdate, the real
- * workload) or `ppoUpdate` below, which mirrors it: clipped PPO + value + entropy, auxiliary terms on α,
- * the expert logits and the operator scores, global-norm gradient clipping and one read-back per minibatch.
+ * (synth.ts; tests). The update is the caller's: the model layer cannot import the trainer, so the CLI passes
+ * src/train's ppoUpdate (the real workload) rather than this file keeping a second copy of it.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { loadavg } from "node:os";
@@ -51,8 +50,8 @@ export interface BenchOptions {
   inferReps?: number;
   updateReps?: number;
   seed?: number;
-  /** The update to time (default: ppoUpdate below). */
-  update?: UpdateFn;
+  /** The update to time (the CLI passes the trainer's). */
+  update: UpdateFn;
   /** Name of the update reported in the result. */
   updateName?: string;
   log?: (msg: string) => void;
@@ -90,102 +89,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Clipped PPO + 0.5·value MSE − 0.01·entropy (the shape of the trainer's main loss). */
-export function ppoLoss(
-  policy: Policy,
-  mb: PolicyBatch,
-  actions: Int32Array,
-  oldLogProb: Float32Array,
-  adv: Float32Array,
-  ret: Float32Array,
-  clip = 0.2,
-): tf.Scalar {
-  const ev = policy.evaluate(mb, actions);
-  return ppoTerms(ev.logProb!, ev.value, ev.entropy, oldLogProb, adv, ret, clip);
-}
-
-function ppoTerms(
-  logProb: tf.Tensor1D,
-  value: tf.Tensor1D,
-  entropy: tf.Tensor1D,
-  oldLogProb: Float32Array,
-  adv: Float32Array,
-  ret: Float32Array,
-  clip: number,
-): tf.Scalar {
-  const ratio = tf.exp(tf.sub(logProb, tf.tensor1d(oldLogProb)));
-  const a = tf.tensor1d(adv);
-  const surr = tf.minimum(tf.mul(ratio, a), tf.mul(tf.clipByValue(ratio, 1 - clip, 1 + clip), a));
-  const vLoss = tf.mean(tf.square(tf.sub(value, tf.tensor1d(ret))));
-  return tf.addN([tf.neg(tf.mean(surr)), tf.mul(0.5, vLoss), tf.mul(-0.01, tf.mean(entropy))]) as tf.Scalar;
-}
-
-/** The auxiliary terms' shape: routing entropy and load balance on α, expert cosine diversity, graph alignment. */
-function auxTerms(
-  alpha: tf.Tensor2D,
-  expertLogits: tf.Tensor3D,
-  opScores: tf.Tensor2D,
-  opToExpert: tf.Tensor2D,
-) {
-  const ent = tf.neg(tf.mean(tf.sum(tf.mul(alpha, tf.log(tf.add(alpha, 1e-8))), 1)));
-  const lb = tf.mean(tf.square(tf.sub(tf.mean(alpha, 0), 1 / alpha.shape[1])));
-  const unit = tf.div(expertLogits, tf.sqrt(tf.add(tf.sum(tf.square(expertLogits), 2, true), 1e-16)));
-  const cos = tf.abs(tf.matMul(unit, tf.transpose(unit, [0, 2, 1])));
-  const logP = tf.logSoftmax(tf.matMul(opScores, opToExpert));
-  const kl = tf.mean(tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, tf.log(tf.add(alpha, 1e-8)))), 1));
-  return tf.addN([tf.mul(-0.1, ent), tf.mul(0.01, lb), tf.mul(0.01, tf.mean(cos)), tf.mul(0.1, kl)]);
-}
-
-/**
- * One PPO update as the trainer runs it: epochs × shuffled minibatches; per minibatch variableGrads of
- * PPO + auxiliary terms, the global gradient norm, one read-back of the loss and norm, clipping to norm 0.5
- * and an optimiser step.
- */
-export function ppoUpdate(policy: Policy, opt: tf.Optimizer, data: UpdateData, rng: Rng): number {
-  const n = data.batch.B;
-  const C = policy.numConditions;
-  const idx = Int32Array.from({ length: n }, (_, i) => i);
-  let last = 0;
-  const vars = policy.trainableVariables();
-  const opToExpert = tf.tidy(() => {
-    const O = policy.numOperators;
-    const K = policy.numExperts;
-    const m = new Float32Array(O * K);
-    const own = policy.graph.operatorExpert;
-    for (let j = 0; j < O; j++) m[j * K + (own[j] % K)] = 1;
-    return tf.tensor2d(m, [O, K]);
-  });
-  for (let ep = 0; ep < data.epochs; ep++) {
-    rng.shuffle(idx);
-    for (let s = 0; s < n; s += data.minibatch) {
-      const sel = idx.subarray(s, Math.min(n, s + data.minibatch));
-      const mb = sliceBatch(data.batch, sel, C, policy.numActions);
-      const pick = (a: Float32Array) => Float32Array.from(sel, (i) => a[i]);
-      const acts = Int32Array.from(sel, (i) => data.actions[i]);
-      const { value: loss, grads } = tf.variableGrads(() => {
-        const ev = policy.evaluate(mb, acts);
-        const main = ppoTerms(ev.logProb!, ev.value, ev.entropy, pick(data.oldLogProb), pick(data.adv), pick(data.ret), 0.2); // prettier-ignore
-        return tf.add(main, auxTerms(ev.alpha, ev.expertLogits, ev.operatorScores, opToExpert)) as tf.Scalar;
-      }, vars);
-      const list = vars.map((v) => grads[v.name]);
-      const norm = tf.tidy(() => tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))));
-      const head = tf.tidy(() => tf.concat([tf.reshape(loss, [1]), tf.reshape(norm, [1])]));
-      const [l, g] = head.dataSync();
-      last = l;
-      const scale = g > 0.5 ? 0.5 / (g + 1e-6) : 1;
-      const scaled = vars.map((v, i) => ({
-        name: v.name,
-        tensor: scale !== 1 ? tf.mul(list[i], scale) : list[i],
-      }));
-      opt.applyGradients(scaled);
-      tf.dispose([loss, norm, head, ...list, ...(scale !== 1 ? scaled.map((x) => x.tensor) : [])]);
-    }
-  }
-  opToExpert.dispose();
-  return last;
-}
-
-export async function benchModel(opts: BenchOptions = {}): Promise<BenchResult> {
+export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
   const log = opts.log ?? (() => {});
   const backend = await initBackend(opts.backend ?? "wasm");
   const graph = opts.graph ?? syntheticGraph();
@@ -249,7 +153,7 @@ export async function benchModel(opts: BenchOptions = {}): Promise<BenchResult> 
       ret[i] = oldValue[i] + rng.normal() * 0.5;
     }
     const data: UpdateData = { batch, actions, oldLogProb, oldValue, adv, ret, epochs, minibatch };
-    const update = opts.update ?? ppoUpdate;
+    const update = opts.update;
     const opt = tf.train.adam(3e-4);
     await update(policy, opt, { ...data, epochs: 1 }, rng); // warm-up (kernel setup, Adam slots)
     const ts: number[] = [];
@@ -294,7 +198,7 @@ export async function benchModel(opts: BenchOptions = {}): Promise<BenchResult> 
       epochs,
       minibatch,
       update_reps: reps,
-      update: opts.updateName ?? (opts.update ? "custom" : "model/bench ppoUpdate"),
+      update: opts.updateName ?? "custom",
       loadavg_start: round(loadavg_start),
       loadavg_end: round(loadavg()[0]),
     };

@@ -19,7 +19,7 @@ export {
 export type { Features, GlyphClass } from "./features.js";
 export { sparsemax, entmax15, topKSoftmax, route, ROUTING_MODES } from "./routing.js";
 export type { Routing, RoutingMode } from "./routing.js";
-export { benchModel, ppoLoss, ppoUpdate } from "./bench.js";
+export { benchModel } from "./bench.js";
 export type { BenchOptions, BenchResult, UpdateData, UpdateFn } from "./bench.js";
 export { recordRollout } from "./rollout.js";
 export type { RolloutData, RecordOptions } from "./rollout.js";

@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { loadBuiltinGraph } from "../../src/knowledge/index.js";
 import { benchModel } from "../../src/model/bench.js";
+import { trainerUpdate } from "../../src/cli/commands/model-bench.js";
 import { recordRollout } from "../../src/model/rollout.js";
 import { dedupMasks } from "../../src/model/gat-plan.js";
 import { smallConfig } from "./helpers.js";
@@ -25,9 +26,12 @@ describe("model benchmark", () => {
       minibatch: 32,
       inferReps: 1,
       updateReps: 1,
+      update: trainerUpdate,
+      updateName: "trainer",
     });
     assert.equal(r.transitions, 64);
     assert.equal(r.backend, "wasm");
+    assert.equal(r.update, "trainer");
     for (const k of ["infer_ms_b1", "infer_ms_b64", "update_ms", "update_cpu_ms", "peak_rss_mb"] as const)
       assert.ok(Number.isFinite(r[k]) && r[k] > 0, k);
     assert.ok(r.unique_masks_per_minibatch >= 1 && r.unique_masks_per_minibatch <= 32);

@@ -2,6 +2,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { syntheticGraph } from "../../src/model/synth.js";
 import type { ModelConfigInput } from "../../src/model/config.js";
+import type { Policy, PolicyBatch } from "../../src/model/policy.js";
 
 export const tinyGraph = () =>
   syntheticGraph({ conditions: 10, operators: 6, effects: 4, edges: 30, seed: 5 });
@@ -40,4 +41,25 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/** Clipped PPO (clip 0.2) + 0.5·value MSE − 0.01·entropy: a loss with the trainer's shape for gradient tests. */
+export function ppoLoss(
+  policy: Policy,
+  mb: PolicyBatch,
+  actions: Int32Array,
+  oldLogProb: Float32Array,
+  adv: Float32Array,
+  ret: Float32Array,
+): tf.Scalar {
+  const ev = policy.evaluate(mb, actions);
+  const ratio = tf.exp(tf.sub(ev.logProb!, tf.tensor1d(oldLogProb)));
+  const a = tf.tensor1d(adv);
+  const surr = tf.minimum(tf.mul(ratio, a), tf.mul(tf.clipByValue(ratio, 0.8, 1.2), a));
+  const vLoss = tf.mean(tf.square(tf.sub(ev.value, tf.tensor1d(ret))));
+  return tf.addN([
+    tf.neg(tf.mean(surr)),
+    tf.mul(0.5, vLoss),
+    tf.mul(-0.01, tf.mean(ev.entropy)),
+  ]) as tf.Scalar;
 }

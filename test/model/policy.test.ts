@@ -7,11 +7,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../src/model/backend.js";
 import { createPolicy, loadPolicy } from "../../src/model/policy.js";
 import type { Policy, PolicyBatch } from "../../src/model/policy.js";
-import { ppoLoss } from "../../src/model/bench.js";
 import { sliceBatch, syntheticBatch, syntheticGraph, syntheticMasks } from "../../src/model/synth.js";
 import { FileFormatError, InvalidArgumentError } from "../../src/util/errors.js";
 import { Rng } from "../../src/util/rng.js";
-import { close, finiteDiff, maxAbsDiff, smallConfig, tinyGraph } from "./helpers.js";
+import { close, finiteDiff, maxAbsDiff, ppoLoss, smallConfig, tinyGraph } from "./helpers.js";
 
 const graph = tinyGraph();
 const C = graph.conditionNodes.length;

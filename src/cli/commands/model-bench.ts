@@ -24,8 +24,6 @@ export interface ModelBenchOptions {
   epochs?: number;
   minibatch?: number;
   reps?: number;
-  /** "trainer" (default): src/train's ppoUpdate; "model": the model layer's mirror of it. */
-  update?: "trainer" | "model";
   log?: (msg: string) => void;
 }
 
@@ -76,7 +74,6 @@ export async function benchModelCommand(o: ModelBenchOptions): Promise<ModelBenc
   log(`recording ${T} transitions of real play (masked random agent, 8 seeds)…`);
   const data = recordRollout(graph, { transitions: T });
   log(`recorded in ${data.record_ms} ms (${data.episodes} episodes)`);
-  const useTrainer = (o.update ?? "trainer") === "trainer";
   const r = await benchModel({
     graph,
     data: data.batch,
@@ -84,8 +81,8 @@ export async function benchModelCommand(o: ModelBenchOptions): Promise<ModelBenc
     epochs: o.epochs,
     minibatch: o.minibatch,
     updateReps: o.reps,
-    update: useTrainer ? trainerUpdate : undefined,
-    updateName: useTrainer ? "train/ppoUpdate (transition phase, all aux terms)" : undefined,
+    update: trainerUpdate,
+    updateName: "train/ppoUpdate (transition phase, all aux terms)",
     log,
   });
   return {
