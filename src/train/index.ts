@@ -58,7 +58,7 @@ export {
   type LossCoefficients,
   type TotalLoss,
 } from "./losses.js";
-export { balanceBiasStep, logitNormStep, LOGIT_NORM_MOMENTUM } from "./load-balancer.js";
+export { balanceBiasStep, logitNormStep } from "./load-balancer.js";
 export {
   MetricsWriter,
   readMetrics,

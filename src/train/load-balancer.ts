@@ -29,13 +29,11 @@ export function balanceBiasStep(
   return Float32Array.from(next, (v) => v - mean);
 }
 
-/** Weight of the newest rollout in the router's running logit statistics (after the first, which sets them). */
-export const LOGIT_NORM_MOMENTUM = 0.1;
-
 /**
- * Running per-expert statistics of raw router logits `z` ([n × K], row-major): mean ← (1−m)·mean + m·batch
- * mean, sd likewise (sd floored at 1e-6). With m = 1 the batch sets them. Used by the "per-expert" router
- * normalisation, which divides each expert's logit by this sd after subtracting this mean.
+ * Per-expert statistics of raw router logits `z` ([n × K], row-major): mean ← (1−m)·mean + m·batch mean, sd
+ * likewise (sd floored at 1e-6); with m = 1 the batch sets them. Used by the "per-expert" router normalisation,
+ * which divides each expert's logit by this sd after subtracting this mean. The trainer uses m = 1: the batch
+ * is the current weights' logits, and a running average would mix in older weights' (see trainer.ts).
  */
 export function logitNormStep(
   prev: { mean: ArrayLike<number>; std: ArrayLike<number> },

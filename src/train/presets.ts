@@ -57,11 +57,11 @@ export function defaultPhases(): PhaseConfig[] {
       name: "fine-tune",
       until: null,
       routing: "sparsemax",
-      // τ_min: the optional further anneal, on by default (docs/training.md): the router's logits differ
-      // by ≈ 0.01–0.03, so sparsemax(z/τ) keeps several experts in its support until τ is below that gap.
-      // Geometric, so τ spends the phase's second half below the gap rather than only its last few episodes.
-      tau: { start: 0.5, end: 0.002 },
-      tauAnneal: "exponential",
+      // τ_min: the optional further anneal, on by default (docs/training.md). The router's logits are
+      // normalised per expert (spread ≈ 1), so sparsemax(z/τ) leaves mostly one expert in the support once τ is
+      // below ≈ 0.2; linear to 0.1 spends the phase's last quarter there.
+      tau: { start: 0.5, end: 0.1 },
+      tauAnneal: "linear",
       lr: 1e-5,
       entropyCoef: 0.01,
       routingEntropyCoef: { start: 0.05, end: 0.05 },
@@ -116,7 +116,9 @@ export function defaultRawConfig(): TrainConfig {
       alignmentTarget: "centred",
     },
     reward: { scaleByStd: true, clip: 10 },
-    model: {},
+    // Route on each expert's logit relative to its own mean and spread over recent states (docs/model.md): without
+    // it the bias rotated the winning expert from update to update instead of states choosing it.
+    model: { router: { normalize: "per-expert" } },
     phases: defaultPhases(),
   };
 }

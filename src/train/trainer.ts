@@ -27,7 +27,7 @@ import {
   type CheckpointState,
 } from "./checkpoint.js";
 import { computeGae } from "./gae.js";
-import { balanceBiasStep, LOGIT_NORM_MOMENTUM, logitNormStep } from "./load-balancer.js";
+import { balanceBiasStep, logitNormStep } from "./load-balancer.js";
 import { operatorExpertMatrix } from "./losses.js";
 import { TrainingLog } from "./log.js";
 import { MetricsWriter, routingEntropyPerStep, routingStats, trimMetricsForResume } from "./metrics.js";
@@ -43,6 +43,9 @@ import { RunFolder } from "./run-folder.js";
 import { blobsToWeights, weightsToBlobs } from "./weights-blobs.js";
 
 export const NUM_SCORE_ACTIONS = 23;
+
+/** Rollout states (spread evenly over the buffer) behind the router's logit statistics and the GAT metric. */
+const LOGIT_STATS_SAMPLES = 512;
 
 export interface TrainOptions {
   /** Continue the run in this folder (its latest checkpoint) or from this checkpoint folder. */
@@ -480,7 +483,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
       const updateS = (performance.now() - tUpdate) / 1000;
       update++;
       const { gatEntropy, rawLogits } = tf.tidy(() => {
-        const n = Math.min(buffer.size, 256);
+        const n = Math.min(buffer.size, LOGIT_STATS_SAMPLES);
         const idx = Int32Array.from({ length: n }, (_, i) => Math.floor((i * buffer.size) / n));
         const ev = policy.evaluate(buffer.gather(idx));
         return {
@@ -489,13 +492,11 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
         };
       });
       if (policy.config.router.normalize === "per-expert") {
-        // The updated router's logits on this rollout's states; the first update sets the statistics.
-        policy.routerLogitNorm = logitNormStep(
-          policy.routerLogitNorm,
-          rawLogits,
-          policy.numExperts,
-          update === 1 ? 1 : LOGIT_NORM_MOMENTUM,
-        );
+        // The updated router's logits on this rollout's states set the statistics outright (momentum 1): the
+        // next rollout acts with exactly these weights. Adam moves each expert's mean logit by ~lr per update
+        // however small the logits' spread, so a running average lagged by several σ and handed every state to
+        // whichever expert had drifted up: one expert took 79 % of an update's steps on average (full run, commit 4a551b3).
+        policy.routerLogitNorm = logitNormStep(policy.routerLogitNorm, rawLogits, policy.numExperts, 1);
       }
       const routing = routingStats(buffer.alpha, policy.expertNames);
       if (phase.balanceBiasRate > 0) {

@@ -383,6 +383,50 @@ describe("policy", () => {
     p.dispose();
   });
 
+  it("per-expert normalisation passes the gradient to the raw logits unscaled: σ × the finite difference", async () => {
+    await initBackend("cpu");
+    try {
+      const p = createPolicy(
+        {
+          ...smallConfig,
+          routing: { mode: "softmax", tau: 1 },
+          router: { hidden: [8], normalize: "per-expert" },
+        },
+        graph,
+      );
+      const K = p.numExperts;
+      const s = 4;
+      p.routerLogitNorm = {
+        mean: Float32Array.from({ length: K }, (_, k) => 0.05 * k),
+        std: new Float32Array(K).fill(s),
+      };
+      const b = batchOf(6, 21);
+      const w = Float32Array.from({ length: 6 * K }, (_, i) => Math.sin(i + 1));
+      // A loss that reaches the router's weights only through α.
+      const lossT = () => tf.sum(tf.mul(p.evaluate(b).alpha, tf.tensor2d(w, [6, K]))) as tf.Scalar;
+      const [flat] = p.trainableVariables();
+      const { grads } = tf.variableGrads(lossT, [flat]);
+      const g = p.namedGradients!(grads).get("router.out.w")!.values;
+      Object.values(grads).forEach((t) => t.dispose());
+      let off = 0;
+      for (const [n, t] of p.getWeights()) {
+        if (n === "router.out.w") break;
+        off += t.values.length;
+      }
+      const order = Array.from(g.keys())
+        .sort((a, c) => Math.abs(g[c]) - Math.abs(g[a]))
+        .slice(0, 3);
+      for (const e of order) {
+        const fd = finiteDiff(flat, off + e, 2e-2, () => tf.tidy(() => lossT().dataSync()[0]));
+        // True derivative = ∂L/∂z' · 1/σ; the straight-through gradient omits the 1/σ.
+        assert.ok(close(g[e], s * fd, 5e-2, 2e-3), `router.out.w[${e}]: ${g[e]} vs σ·fd ${s * fd}`);
+      }
+      p.dispose();
+    } finally {
+      await initBackend("wasm");
+    }
+  });
+
   it("tensor count stays flat over 1,000 forward/backward/Adam steps", () => {
     const b = batchOf(4, 9);
     const acts = new Int32Array([0, 1, 2, 3]);

@@ -170,12 +170,14 @@ describe("config sources", () => {
     assert.deepEqual(mergeRaw([{ a: 1, b: 2 }], [{ b: 3 }]), [{ a: 1, b: 3 }]);
   });
 
-  it("model is passed through untouched", () => {
+  it("model options merge onto the preset's (per-expert router normalisation) untouched otherwise", () => {
     const c = resolveConfig({
       file: { model: { hidden: 64, gat: { heads: 2 } } },
       flags: { "model.gat.heads": 4 },
     });
-    assert.deepEqual(c.model, { hidden: 64, gat: { heads: 4 } });
+    assert.deepEqual(c.model, { hidden: 64, gat: { heads: 4 }, router: { normalize: "per-expert" } });
+    const off = resolveConfig({ flags: { "model.router.normalize": "none" } });
+    assert.deepEqual(off.model, { router: { normalize: "none" } });
   });
 
   it("reads YAML and JSON files; .inf means open-ended", () => {

@@ -142,11 +142,20 @@ describe("phaseAt", () => {
     close(phaseAt(c, 9000).tau, 0.1, 1e-12, "clamped after the run's end");
   });
 
-  it("exponential τ anneal: geometric between the ends (default fine-tune 0.5 → 0.002)", () => {
-    // (4000 − 3000)/(5000 − 3000) = 0.5 → τ = 0.5 · (0.002/0.5)^0.5 = √(0.5 · 0.002) = 0.031623
-    close(phaseAt(cfg, 4000).tau, Math.sqrt(0.001), 1e-9);
-    close(phaseAt(cfg, 5000).tau, 0.002, 1e-12);
+  it("default fine-tune τ: linear 0.5 → 0.1 over episodes 3000–5000", () => {
+    close(phaseAt(cfg, 3000).tau, 0.5, 1e-12);
+    close(phaseAt(cfg, 4500).tau, 0.2, 1e-12); // 0.5 + 0.75 · (0.1 − 0.5)
+    close(phaseAt(cfg, 5000).tau, 0.1, 1e-12);
     assert.equal(phaseAt(cfg, 0).balanceBiasRate, 0.002);
+  });
+
+  it("exponential τ anneal: geometric between the ends", () => {
+    const c = structuredClone(cfg);
+    c.phases[2].tau = { start: 0.5, end: 0.002 };
+    c.phases[2].tauAnneal = "exponential";
+    // (4000 − 3000)/(5000 − 3000) = 0.5 → τ = 0.5 · (0.002/0.5)^0.5 = √(0.5 · 0.002) = 0.031623
+    close(phaseAt(c, 4000).tau, Math.sqrt(0.001), 1e-9);
+    close(phaseAt(c, 5000).tau, 0.002, 1e-12);
   });
 
   it("rejects bad episode indices", () => {
