@@ -142,10 +142,10 @@ describe("phaseAt", () => {
     close(phaseAt(c, 9000).tau, 0.1, 1e-12, "clamped after the run's end");
   });
 
-  it("default fine-tune τ: linear 0.5 → 0.1 over episodes 3000–5000", () => {
+  it("default fine-tune τ: geometric 0.5 → 0.005 over episodes 3000–5000", () => {
     close(phaseAt(cfg, 3000).tau, 0.5, 1e-12);
-    close(phaseAt(cfg, 4500).tau, 0.2, 1e-12); // 0.5 + 0.75 · (0.1 − 0.5)
-    close(phaseAt(cfg, 5000).tau, 0.1, 1e-12);
+    close(phaseAt(cfg, 4000).tau, 0.05, 1e-9); // 0.5 · (0.005/0.5)^0.5 = 0.5 · 0.1
+    close(phaseAt(cfg, 5000).tau, 0.005, 1e-12);
     assert.equal(phaseAt(cfg, 0).balanceBiasRate, 0.002);
   });
 
