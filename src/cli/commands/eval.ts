@@ -21,6 +21,9 @@ export interface EvalCliOptions {
 }
 
 const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined ? "–" : x.toFixed(d));
+/** Three significant digits: τ anneals to 0.005, which toFixed(2) would print as 0.01. */
+const sig = (x: number | null | undefined) =>
+  x === null || x === undefined ? "–" : String(Number(x.toPrecision(3)));
 
 /** The human-readable summary printed without --json. */
 export function formatEvalText(r: EvalResult): string {
@@ -28,7 +31,7 @@ export function formatEvalText(r: EvalResult): string {
   const ci = s.ci ? `[${f(s.ci[0])}, ${f(s.ci[1])}]` : "–";
   const lines = [
     `Evaluated ${r.checkpoint.path} (episode ${r.checkpoint.episode}, phase ${r.checkpoint.phase}, ` +
-      `${r.checkpoint.routing} τ ${r.checkpoint.tau === null || r.checkpoint.tau === undefined ? "–" : Number(r.checkpoint.tau.toPrecision(3))}) on seeds [${r.settings.seedStart}, ${r.settings.seedEnd}), ` +
+      `${r.checkpoint.routing} τ ${sig(r.checkpoint.tau)}) on seeds [${r.settings.seedStart}, ${r.settings.seedEnd}), ` +
       `${r.settings.greedy ? "greedy" : "sampled"} actions, step cap ${r.settings.maxSteps}`,
     `score   mean ${f(s.mean)} ${Math.round(s.confidence * 100)}% CI ${ci} | median ${f(s.median, 1)} | ` +
       `std ${f(s.std)} | max ${f(s.max, 0)}`,
