@@ -124,31 +124,26 @@ export const ROUTER_LOGIT_MEAN = "router.logit_mean";
 export const ROUTER_LOGIT_STD = "router.logit_std";
 
 function checkLogitNorm(n: RouterLogitNorm, K: number): RouterLogitNorm {
-  for (const [name, v, min] of [
-    ["mean", n.mean, -Infinity],
-    ["std", n.std, 0],
-  ] as const) {
-    if (v.length !== K) throw new InvalidArgumentError(`router logit ${name} length`, v.length, `${K}`);
-    v.forEach((x, k) => {
-      if (!Number.isFinite(x) || x <= min)
-        throw new InvalidArgumentError(
-          `router logit ${name}[${k}]`,
-          x,
-          min === 0 ? "a finite number > 0" : "a finite number",
-        );
-    });
-  }
-  return { mean: Float32Array.from(n.mean), std: Float32Array.from(n.std) };
+  return {
+    mean: checkExpertVector("router logit mean", n.mean, K),
+    std: checkExpertVector("router logit std", n.std, K, true),
+  };
 }
 
 /** Name of the router's balance bias among the weights (a buffer like BatchNorm's running stats). */
 export const ROUTER_BIAS = "router.balance_bias";
 
-function checkRouterBias(b: ArrayLike<number>, K: number): Float32Array {
-  if (b.length !== K) throw new InvalidArgumentError("router bias length", b.length, `${K} (numExperts)`);
+/** A copy of one number per expert (the router's buffers), each finite and, if `positive`, > 0. */
+function checkExpertVector(label: string, v: ArrayLike<number>, K: number, positive = false): Float32Array {
+  if (v.length !== K) throw new InvalidArgumentError(`${label} length`, v.length, `${K} (numExperts)`);
   for (let k = 0; k < K; k++)
-    if (!Number.isFinite(b[k])) throw new InvalidArgumentError(`router bias[${k}]`, b[k], "a finite number");
-  return Float32Array.from(b);
+    if (!Number.isFinite(v[k]) || (positive && v[k] <= 0))
+      throw new InvalidArgumentError(
+        `${label}[${k}]`,
+        v[k],
+        positive ? "a finite number > 0" : "a finite number",
+      );
+  return Float32Array.from(v);
 }
 
 class MoePolicy implements Policy {
@@ -225,7 +220,7 @@ class MoePolicy implements Policy {
     return this.balanceBias.slice();
   }
   set routerBias(b: Float32Array) {
-    this.balanceBias = checkRouterBias(b, this.numExperts);
+    this.balanceBias = checkExpertVector("router bias", b, this.numExperts);
   }
 
   evaluate(batch: PolicyBatch, actions?: Int32Array): PolicyEval {
@@ -387,11 +382,11 @@ class MoePolicy implements Policy {
     for (const n of [ROUTER_BIAS, ROUTER_LOGIT_MEAN, ROUTER_LOGIT_STD]) rest.delete(n);
     this.ps.setWeights(rest);
     const K = this.numExperts;
-    this.balanceBias = b ? checkRouterBias(b.values, K) : new Float32Array(K);
+    this.balanceBias = b ? checkExpertVector("router bias", b.values, K) : new Float32Array(K);
     this.logitNorm = checkLogitNorm(
       {
-        mean: mean ? Float32Array.from(mean.values) : new Float32Array(K),
-        std: std ? Float32Array.from(std.values) : new Float32Array(K).fill(1),
+        mean: mean?.values ?? new Float32Array(K),
+        std: std?.values ?? new Float32Array(K).fill(1),
       },
       K,
     );

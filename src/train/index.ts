@@ -58,7 +58,7 @@ export {
   type LossCoefficients,
   type TotalLoss,
 } from "./losses.js";
-export { balanceBiasStep, logitNormStep } from "./load-balancer.js";
+export { balanceBiasStep, logitStats } from "./load-balancer.js";
 export {
   MetricsWriter,
   readMetrics,

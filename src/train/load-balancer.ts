@@ -30,19 +30,12 @@ export function balanceBiasStep(
 }
 
 /**
- * Per-expert statistics of raw router logits `z` ([n × K], row-major): mean ← (1−m)·mean + m·batch mean, sd
- * likewise (sd floored at 1e-6); with m = 1 the batch sets them. Used by the "per-expert" router normalisation,
- * which divides each expert's logit by this sd after subtracting this mean. The trainer uses m = 1: the batch
- * is the current weights' logits, and a running average would mix in older weights' (see trainer.ts).
+ * Per-expert mean and population sd (floored at 1e-6) of raw router logits `z` ([n × K], row-major), for the
+ * "per-expert" router normalisation, which divides each expert's logit by this sd after subtracting this mean.
+ * The trainer sets them outright from the current weights' logits: a running average would mix in older
+ * weights' (see trainer.ts).
  */
-export function logitNormStep(
-  prev: { mean: ArrayLike<number>; std: ArrayLike<number> },
-  z: ArrayLike<number>,
-  K: number,
-  momentum: number,
-): { mean: Float32Array; std: Float32Array } {
-  if (!(momentum > 0 && momentum <= 1))
-    throw new InvalidArgumentError("logit statistics momentum", momentum, "a number in (0, 1]");
+export function logitStats(z: ArrayLike<number>, K: number): { mean: Float32Array; std: Float32Array } {
   const n = z.length / K;
   if (!Number.isInteger(n) || n < 2)
     throw new InvalidArgumentError("router logits length", z.length, `a multiple of ${K} with ≥ 2 rows`);
@@ -54,9 +47,8 @@ export function logitNormStep(
     const m = s / n;
     let v = 0;
     for (let i = 0; i < n; i++) v += (z[i * K + k] - m) ** 2;
-    const sd = Math.max(Math.sqrt(v / n), 1e-6);
-    mean[k] = (1 - momentum) * prev.mean[k] + momentum * m;
-    std[k] = (1 - momentum) * prev.std[k] + momentum * sd;
+    mean[k] = m;
+    std[k] = Math.max(Math.sqrt(v / n), 1e-6);
   }
   return { mean, std };
 }

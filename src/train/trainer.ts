@@ -27,7 +27,7 @@ import {
   type CheckpointState,
 } from "./checkpoint.js";
 import { computeGae } from "./gae.js";
-import { balanceBiasStep, logitNormStep } from "./load-balancer.js";
+import { balanceBiasStep, logitStats } from "./load-balancer.js";
 import { operatorExpertMatrix } from "./losses.js";
 import { TrainingLog } from "./log.js";
 import { MetricsWriter, routingEntropyPerStep, routingStats, trimMetricsForResume } from "./metrics.js";
@@ -492,11 +492,11 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
         };
       });
       if (policy.config.router.normalize === "per-expert") {
-        // The updated router's logits on this rollout's states set the statistics outright (momentum 1): the
+        // The updated router's logits on this rollout's states set the statistics outright (no running average): the
         // next rollout acts with exactly these weights. Adam moves each expert's mean logit by ~lr per update
         // however small the logits' spread, so a running average lagged by several σ and handed every state to
         // whichever expert had drifted up: one expert took 79 % of an update's steps on average (full run, commit 4a551b3).
-        policy.routerLogitNorm = logitNormStep(policy.routerLogitNorm, rawLogits, policy.numExperts, 1);
+        policy.routerLogitNorm = logitStats(rawLogits, policy.numExperts);
       }
       const routing = routingStats(buffer.alpha, policy.expertNames);
       if (phase.balanceBiasRate > 0) {

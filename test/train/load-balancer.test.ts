@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InvalidArgumentError } from "../../src/util/index.js";
-import { balanceBiasStep, logitNormStep } from "../../src/train/index.js";
+import { balanceBiasStep, logitStats } from "../../src/train/index.js";
 import { close } from "./helpers.js";
 
 describe("balanceBiasStep", () => {
@@ -52,27 +52,19 @@ describe("balanceBiasStep", () => {
   });
 });
 
-describe("logitNormStep", () => {
+describe("logitStats", () => {
   // Two experts, three states: expert 0 logits (1, 2, 3) → mean 2, sd √(2/3); expert 1 (0, 0, 6) → mean 2, sd √8.
   const z = [1, 0, 2, 0, 3, 6];
-  it("with momentum 1 sets each expert's mean and population sd from the batch", () => {
-    const r = logitNormStep({ mean: [9, 9], std: [9, 9] }, z, 2, 1);
+  it("gives each expert's mean and population sd, and floors a zero sd", () => {
+    const r = logitStats(z, 2);
     assert.ok(Math.abs(r.mean[0] - 2) < 1e-6 && Math.abs(r.mean[1] - 2) < 1e-6);
     assert.ok(Math.abs(r.std[0] - Math.sqrt(2 / 3)) < 1e-6);
     assert.ok(Math.abs(r.std[1] - Math.sqrt(8)) < 1e-6);
-  });
-  it("moves running statistics by the momentum and floors a zero sd", () => {
-    const r = logitNormStep({ mean: [0, 1], std: [1, 1] }, z, 2, 0.1);
-    assert.ok(Math.abs(r.mean[0] - 0.2) < 1e-6 && Math.abs(r.mean[1] - 1.1) < 1e-6);
-    assert.ok(Math.abs(r.std[0] - (0.9 + 0.1 * Math.sqrt(2 / 3))) < 1e-6);
-    const flat = logitNormStep({ mean: [0], std: [1] }, [5, 5, 5], 1, 1);
+    const flat = logitStats([5, 5, 5], 1);
     assert.equal(flat.std[0], Math.fround(1e-6));
   });
-  it("rejects a bad momentum and a logits array that is not whole rows", () => {
-    assert.throws(() => logitNormStep({ mean: [0], std: [1] }, [1, 2], 1, 0), /momentum: 0/);
-    assert.throws(
-      () => logitNormStep({ mean: [0, 0], std: [1, 1] }, [1, 2, 3], 2, 1),
-      /router logits length: 3/,
-    );
+  it("rejects a logits array that is not whole rows, or a single row", () => {
+    assert.throws(() => logitStats([1, 2, 3], 2), /router logits length: 3/);
+    assert.throws(() => logitStats([1, 2], 2), /router logits length: 2/);
   });
 });
