@@ -325,7 +325,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   let vec: VecEnv | null = null;
   try {
     policy.setWeights(blobsToWeights(ck.weights));
-    policy.routing = { mode: phase.routing, tau: phase.tau };
+    policy.router?.setRouting({ mode: phase.routing, tau: phase.tau });
     const K = policy.numExperts;
     const O = policy.numOperators;
     const C = graph.conditionNodes.length;

@@ -64,3 +64,4 @@ export {
 } from "./stats.js";
 export { graphViewHtml } from "./view-html.js";
 export { benchExtraction, syntheticObservation } from "./bench.js";
+export { shuffleConditionEdges } from "./shuffle.js";

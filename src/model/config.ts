@@ -11,6 +11,25 @@ export const ModelConfigSchema = z
     seed: z.number().int().min(0).default(0),
     numActions: posInt().default(23),
     numExperts: posInt().default(4),
+    /**
+     * What the policy is made of (the ablations of docs/model.md):
+     *  - "moe-graph": visual stream + hypergraph GAT → router → K experts, the graph's opinion steering the router;
+     *  - "moe": visual stream → router → K experts (no logic stream, no opinion);
+     *  - "ppo": visual stream → one policy head (no router, no experts, no GAT); numExperts is then 1.
+     */
+    arch: z.enum(["moe-graph", "moe", "ppo"]).default("moe-graph"),
+    /**
+     * The `shuffled-graph` ablation: the policy's copy of the graph has its condition → operator edges permuted
+     * with this seed (knowledge.shuffleConditionEdges); null = the graph as given.
+     */
+    graphShuffleSeed: z.number().int().min(0).nullable().default(null),
+    opinion: z
+      .object({
+        /** The opinion is confident on a state when its largest expert share is at least this. */
+        confidence: z.number().gt(0).max(1).default(0.6),
+      })
+      .strict()
+      .prefault({}),
     /** Expert names; default: the graph's expert list when it has numExperts entries, else expert0… */
     expertNames: z.array(z.string()).optional(),
     visual: z

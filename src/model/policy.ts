@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { BLSTATS_SIZE } from "../env/blstats.js";
+import { shuffleConditionEdges } from "../knowledge/shuffle.js";
 import type { Hypergraph } from "../knowledge/types.js";
 import { MAX_GLYPH } from "../nethack/glyphs.js";
 import { InvalidArgumentError } from "../util/errors.js";
@@ -15,18 +16,18 @@ import { Experts } from "./experts.js";
 import { NUM_OCLASSES } from "./features.js";
 import { dedupMasks } from "./gat-plan.js";
 import { HypergraphGat } from "./gat.js";
-import { gather0, stopGradient } from "./kernels/index.js";
+import { gather0 } from "./kernels/index.js";
 import { Mlp } from "./layers.js";
+import { GraphOpinion, confidentRows } from "./opinion.js";
 import type { NamedArray } from "./params.js";
 import { ParamStore } from "./params.js";
-import type { Routing } from "./routing.js";
-import { route, validateRouting } from "./routing.js";
+import { ROUTER_BUFFERS, ROUTER_OUT_GAIN, Router } from "./router.js";
 import { VisualEncoder } from "./visual.js";
 import { graphSummary, readModelFile, readWeights, writeWeights } from "./weights-io.js";
 
 /** Logit given to actions the action mask forbids. */
 export const MASKED_LOGIT = -1e9;
-export const ROUTER_OUT_GAIN = 0.1;
+export { ROUTER_OUT_GAIN };
 
 export interface PolicyBatch {
   B: number;
@@ -51,13 +52,26 @@ export interface PolicyEval {
   logProbs: tf.Tensor2D;
   entropy: tf.Tensor1D;
   value: tf.Tensor1D;
+  /** Expert weights [B, K] (a column of ones for the single-head "ppo" policy). */
   alpha: tf.Tensor2D;
-  routerLogits: tf.Tensor2D;
+  /** Raw router logits [B, K] (absent without a router). */
+  routerLogits?: tf.Tensor2D;
   expertLogits: tf.Tensor3D;
-  operatorScores: tf.Tensor2D;
+  /** GAT operator utilities u_j(s) [B, numOps] (absent without the logic stream). */
+  operatorScores?: tf.Tensor2D;
+  /** The graph's opinion g [B, K] (see opinion.ts; absent without the logic stream). */
+  opinion?: tf.Tensor2D;
+  /** [B] 1 where the opinion exists (some operator enabled). */
+  opinionValid?: Float32Array;
+  /** [B] 1 where the opinion is confident (exists and its largest share ≥ `confidence`); evaluate() only. */
+  opinionConfident?: Float32Array;
+  /** log π_G(a|s) of the given actions [B] (when actions were passed and the graph is used). */
+  opinionLogProb?: tf.Tensor1D;
+  /** [B] 1 where an enabled operator carries out the given action (π_G(a|s) > 0 by structure). */
+  opinionCovered?: Float32Array;
   hVis: tf.Tensor2D;
-  hLogic: tf.Tensor2D;
-  gatAttentionEntropy: tf.Scalar;
+  hLogic?: tf.Tensor2D;
+  gatAttentionEntropy?: tf.Scalar;
   /** Distinct condition masks in the batch (GAT work scales with this, not with B). */
   uniqueMasks: number;
   /** [B, operators + effects] readout attention (acting only, see GatOutput). */
@@ -76,9 +90,14 @@ export interface ActResult {
   logProb: Float32Array;
   value: Float32Array;
   alpha: Float32Array;
+  /** [B × numOps] operator utilities (empty without the logic stream). */
   operatorScores: Float32Array;
+  /** [B × K] the graph's opinion (empty without the logic stream). */
+  opinion: Float32Array;
+  /** [B] 1 where the opinion exists (empty without the logic stream). */
+  opinionValid: Float32Array;
   /** [B × (operators + effects)] readout attention of the logic stream (operators first, graph order). */
-  readoutAttention: Float32Array;
+  readoutAttention?: Float32Array;
   expertLogits?: Float32Array;
 }
 
@@ -90,17 +109,14 @@ export interface Policy {
   readonly numConditions: number;
   readonly numOperators: number;
   readonly expertNames: readonly string[];
-  routing: Routing;
-  /**
-   * Per-expert offsets added to the router logits before routing (not trained by gradient: the trainer's
-   * load balancer moves them). Saved with the weights as `router.balance_bias`; zeros by default.
-   */
-  routerBias: Float32Array;
-  /**
-   * Per-expert running mean and sd of the raw router logits, used when `config.router.normalize` is
-   * "per-expert" (identity otherwise). Saved with the weights as `router.logit_mean` / `router.logit_std`.
-   */
-  routerLogitNorm: RouterLogitNorm;
+  /** "moe-graph" | "moe" | "ppo" (config.arch). */
+  readonly arch: ModelConfig["arch"];
+  /** The graph the policy reasons over (shuffled for the shuffled-graph ablation; `graph` is the one given). */
+  readonly policyGraph: Hypergraph;
+  /** The router (τ, balance bias, statistics); null for the single-head "ppo" policy. */
+  readonly router: Router | null;
+  /** The opinion's confidence threshold (config.opinion.confidence). */
+  readonly confidence: number;
   evaluate(batch: PolicyBatch, actions?: Int32Array): PolicyEval;
   act(batch: PolicyBatch, opts: ActOptions): ActResult;
   /** The variables to train: by default ONE flat variable holding every parameter (config.packParams). */
@@ -115,37 +131,6 @@ export interface Policy {
   dispose(): void;
 }
 
-export interface RouterLogitNorm {
-  mean: Float32Array;
-  std: Float32Array;
-}
-
-export const ROUTER_LOGIT_MEAN = "router.logit_mean";
-export const ROUTER_LOGIT_STD = "router.logit_std";
-
-function checkLogitNorm(n: RouterLogitNorm, K: number): RouterLogitNorm {
-  return {
-    mean: checkExpertVector("router logit mean", n.mean, K),
-    std: checkExpertVector("router logit std", n.std, K, true),
-  };
-}
-
-/** Name of the router's balance bias among the weights (a buffer like BatchNorm's running stats). */
-export const ROUTER_BIAS = "router.balance_bias";
-
-/** A copy of one number per expert (the router's buffers), each finite and, if `positive`, > 0. */
-function checkExpertVector(label: string, v: ArrayLike<number>, K: number, positive = false): Float32Array {
-  if (v.length !== K) throw new InvalidArgumentError(`${label} length`, v.length, `${K} (numExperts)`);
-  for (let k = 0; k < K; k++)
-    if (!Number.isFinite(v[k]) || (positive && v[k] <= 0))
-      throw new InvalidArgumentError(
-        `${label}[${k}]`,
-        v[k],
-        positive ? "a finite number > 0" : "a finite number",
-      );
-  return Float32Array.from(v);
-}
-
 class MoePolicy implements Policy {
   readonly numActions: number;
   readonly numExperts: number;
@@ -153,45 +138,55 @@ class MoePolicy implements Policy {
   readonly numOperators: number;
   readonly expertNames: readonly string[];
   private readonly ps: ParamStore;
+  readonly arch: ModelConfig["arch"];
+  readonly policyGraph: Hypergraph;
+  readonly router: Router | null;
+  readonly confidence: number;
   private readonly visual: VisualEncoder;
-  private readonly gat: HypergraphGat;
-  private readonly router: Mlp;
+  private readonly gat: HypergraphGat | null;
+  private readonly opinionHead: GraphOpinion | null;
   private readonly experts: Experts;
   private readonly critic: Mlp;
-  private routingValue: Routing;
-  private balanceBias: Float32Array;
-  private logitNorm: RouterLogitNorm;
   private disposed = false;
 
   constructor(
     readonly config: ModelConfig,
     readonly graph: Hypergraph,
   ) {
-    const K = config.numExperts;
+    this.arch = config.arch;
+    // The single-head baseline has one "expert" whatever numExperts says: no router, α ≡ 1.
+    const K = config.arch === "ppo" ? 1 : config.numExperts;
     this.numActions = config.numActions;
     this.numExperts = K;
+    this.confidence = config.opinion.confidence;
     this.numConditions = graph.conditionNodes.length;
     this.numOperators = graph.operatorNodes.length;
-    if (config.expertNames && config.expertNames.length !== K) {
+    if (config.arch !== "ppo" && config.expertNames && config.expertNames.length !== K) {
       throw new InvalidArgumentError("expertNames", config.expertNames, `${K} names (numExperts)`);
     }
     this.expertNames =
-      config.expertNames ??
-      (graph.experts.length === K ? [...graph.experts] : Array.from({ length: K }, (_, k) => `expert${k}`));
+      config.arch === "ppo"
+        ? ["policy"]
+        : (config.expertNames ??
+          (graph.experts.length === K ? [...graph.experts] : Array.from({ length: K }, (_, k) => `expert${k}`)));
     validateGraph(graph);
-    this.routingValue = validateRouting(config.routing);
-    this.balanceBias = new Float32Array(K);
-    this.logitNorm = { mean: new Float32Array(K), std: new Float32Array(K).fill(1) };
+    this.policyGraph =
+      config.graphShuffleSeed === null ? graph : shuffleConditionEdges(graph, config.graphShuffleSeed);
     const rng = new Rng(config.seed);
     this.ps = new ParamStore(config.packParams);
     // One child stream per block, so resizing one block does not change the others' initial values.
     this.visual = new VisualEncoder(this.ps, rng.fork(), config.visual);
-    this.gat = new HypergraphGat(this.ps, rng.fork(), graph, config.gat);
-    const joint = config.visual.hidden + config.gat.logicDim;
-    this.router = new Mlp(this.ps, "router", rng.fork(), joint, config.router.hidden, K, {
-      orthogonalGain: ROUTER_OUT_GAIN,
-      bias: "default",
-    });
+    const gatRng = rng.fork();
+    const withGraph = config.arch === "moe-graph";
+    this.gat = withGraph ? new HypergraphGat(this.ps, gatRng, this.policyGraph, config.gat) : null;
+    this.opinionHead =
+      withGraph && graph.experts.length === K ? new GraphOpinion(this.policyGraph, K, config.numActions) : null;
+    const joint = config.visual.hidden + (withGraph ? config.gat.logicDim : 0);
+    const routerRng = rng.fork();
+    this.router =
+      config.arch === "ppo"
+        ? null
+        : new Router(this.ps, routerRng, joint, config.router.hidden, K, config.router.normalize, config.routing);
     this.experts = new Experts(
       this.ps,
       rng.fork(),
@@ -202,25 +197,6 @@ class MoePolicy implements Policy {
     );
     this.critic = new Mlp(this.ps, "critic", rng.fork(), joint, config.critic.hidden, 1);
     this.ps.build();
-  }
-
-  get routing(): Routing {
-    return { ...this.routingValue };
-  }
-  set routing(r: Routing) {
-    this.routingValue = validateRouting(r);
-  }
-  get routerLogitNorm(): RouterLogitNorm {
-    return { mean: this.logitNorm.mean.slice(), std: this.logitNorm.std.slice() };
-  }
-  set routerLogitNorm(n: RouterLogitNorm) {
-    this.logitNorm = checkLogitNorm(n, this.numExperts);
-  }
-  get routerBias(): Float32Array {
-    return this.balanceBias.slice();
-  }
-  set routerBias(b: Float32Array) {
-    this.balanceBias = checkExpertVector("router bias", b, this.numExperts);
   }
 
   evaluate(batch: PolicyBatch, actions?: Int32Array): PolicyEval {
@@ -240,24 +216,31 @@ class MoePolicy implements Policy {
           throw new InvalidArgumentError("action", a, `an integer in [0, ${A})`);
     }
     this.ps.begin(inference);
-    const dd = dedupMasks(batch.masks, B, this.numConditions, this.gat.st.relevantConds);
-    const plan = this.gat.plan(dd.unique, dd.M);
     const bl = tf.tensor2d(batch.blstats, [B, BLSTATS_SIZE]);
     const inv = tf.tensor2d(batch.inv, [B, NUM_OCLASSES]);
     const hVis = this.visual.forward(B, bl, batch.crop, inv);
-    const g = this.gat.forward(plan, inference);
-    const hLogic = gather0(g.hLogic, dd.index) as tf.Tensor2D;
-    const operatorScores = gather0(g.operatorScores, dd.index) as tf.Tensor2D;
-    const joint = tf.concat([hVis, hLogic], 1);
-    const routerLogits = this.router.apply(joint);
-    const normalized =
-      this.config.router.normalize === "per-expert"
-        ? normalizeLogits(routerLogits, this.logitNorm)
-        : routerLogits;
-    const biased = this.balanceBias.some((v) => v !== 0)
-      ? (tf.add(normalized, tf.tensor1d(this.balanceBias)) as tf.Tensor2D)
-      : normalized;
-    const alpha = route(biased, this.routingValue);
+    const gr = this.gat ? this.logic(batch, inference) : null;
+    const joint = gr ? tf.concat([hVis, gr.hLogic], 1) : hVis;
+    let opinion: ReturnType<GraphOpinion["forward"]> | undefined;
+    let enabled: Uint8Array | undefined;
+    if (gr && this.opinionHead) {
+      enabled = this.opinionHead.enabled(batch.masks, B);
+      opinion = this.opinionHead.forward(gr.operatorScores, enabled);
+    }
+    let alpha: tf.Tensor2D;
+    let routerLogits: tf.Tensor2D | undefined;
+    if (this.router) {
+      // The balance bias skips states where the graph is confident (read back only when a bias is set).
+      const unbiased =
+        opinion && this.router.bias.some((v) => v !== 0)
+          ? confidentRows(opinion.probs.dataSync(), opinion.valid, K, this.confidence)
+          : undefined;
+      const r = this.router.forward(joint, unbiased);
+      alpha = r.alpha;
+      routerLogits = r.logits;
+    } else {
+      alpha = tf.ones([B, 1]);
+    }
     const expertLogits = this.experts.apply(hVis);
     // Σ_k α_k · expert_k (elementwise: a batched [1,K]·[K,A] product is B tiny matmuls on wasm).
     let logits = tf.sum(tf.mul(tf.reshape(alpha, [B, K, 1]), expertLogits), 1) as tf.Tensor2D;
@@ -269,10 +252,15 @@ class MoePolicy implements Policy {
     const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logProbs), logProbs), 1)) as tf.Tensor1D;
     const value = tf.reshape(this.critic.apply(joint), [B]) as tf.Tensor1D;
     let logProb: tf.Tensor1D | undefined;
+    let opinionLogProb: tf.Tensor1D | undefined;
+    let opinionCovered: Float32Array | undefined;
     if (actions) {
-      const oh = new Float32Array(B * A);
-      actions.forEach((a, b) => (oh[b * A + a] = 1));
-      logProb = tf.sum(tf.mul(logProbs, tf.tensor2d(oh, [B, A])), 1) as tf.Tensor1D;
+      const oh = tf.tensor2d(oneHot(actions, A), [B, A]);
+      logProb = tf.sum(tf.mul(logProbs, oh), 1) as tf.Tensor1D;
+      if (opinion && enabled) {
+        opinionLogProb = tf.log(tf.add(tf.sum(tf.mul(opinion.actionProbs, oh), 1), 1e-8)) as tf.Tensor1D;
+        opinionCovered = this.opinionHead!.covers(enabled, actions);
+      }
     }
     return {
       logits,
@@ -283,14 +271,35 @@ class MoePolicy implements Policy {
       alpha,
       routerLogits,
       expertLogits,
-      operatorScores,
+      operatorScores: gr?.operatorScores,
+      opinion: opinion?.probs,
+      opinionValid: opinion?.valid,
+      // Read back here, outside any loss: a comparison has no gradient, so the update needs it as a constant.
+      opinionConfident:
+        opinion && !inference
+          ? Float32Array.from(confidentRows(opinion.probs.dataSync(), opinion.valid, K, this.confidence))
+          : undefined,
+      opinionLogProb,
+      opinionCovered,
       hVis,
-      hLogic,
-      gatAttentionEntropy: g.attentionEntropy,
+      hLogic: gr?.hLogic,
+      gatAttentionEntropy: gr?.attentionEntropy,
+      uniqueMasks: gr?.uniqueMasks ?? 0,
+      readoutAttention: gr?.readoutAttention,
+    };
+  }
+
+  /** The logic stream: the GAT once per distinct condition mask, rows gathered back to the batch. */
+  private logic(batch: PolicyBatch, inference: boolean) {
+    const gat = this.gat!;
+    const dd = dedupMasks(batch.masks, batch.B, this.numConditions, gat.st.relevantConds);
+    const g = gat.forward(gat.plan(dd.unique, dd.M), inference);
+    return {
+      hLogic: gather0(g.hLogic, dd.index) as tf.Tensor2D,
+      operatorScores: gather0(g.operatorScores, dd.index) as tf.Tensor2D,
+      attentionEntropy: g.attentionEntropy,
       uniqueMasks: dd.M,
-      readoutAttention: g.readoutAttention
-        ? (gather0(g.readoutAttention, dd.index) as tf.Tensor2D)
-        : undefined,
+      readoutAttention: g.readoutAttention ? (gather0(g.readoutAttention, dd.index) as tf.Tensor2D) : undefined,
     };
   }
 
@@ -301,11 +310,20 @@ class MoePolicy implements Policy {
     const A = this.numActions;
     // The tidy returns tensors, read afterwards: a typed array returned from tf.tidy is walked element by
     // element (tfjs looks for tensors inside any object it returns), which costs more than the forward pass.
+    let valid: Float32Array = new Float32Array(0);
     const out = tf.tidy(() => {
       const ev = this.forward(batch, undefined, true);
-      const t: tf.Tensor[] = [ev.logProbs, ev.value, ev.alpha, ev.operatorScores, ev.readoutAttention!];
-      if (opts.expertLogits) t.push(ev.expertLogits);
-      return t;
+      valid = ev.opinionValid ?? new Float32Array(0);
+      const none = tf.zeros([0]);
+      return [
+        ev.logProbs,
+        ev.value,
+        ev.alpha,
+        ev.operatorScores ?? none,
+        ev.opinion ?? none,
+        ev.readoutAttention ?? none,
+        opts.expertLogits ? ev.expertLogits : none,
+      ];
     });
     const data = out.map((t) => t.dataSync() as Float32Array);
     tf.dispose(out);
@@ -314,8 +332,9 @@ class MoePolicy implements Policy {
       value: data[1],
       alpha: data[2],
       ops: data[3],
-      readout: data[4],
-      expert: data[5],
+      opinion: data[4],
+      readout: data[5],
+      expert: data[6],
     };
     const action = new Int32Array(B);
     const logProb = new Float32Array(B);
@@ -349,8 +368,10 @@ class MoePolicy implements Policy {
       value: read.value,
       alpha: read.alpha,
       operatorScores: read.ops,
-      readoutAttention: read.readout,
-      expertLogits: read.expert,
+      opinion: read.opinion,
+      opinionValid: valid,
+      readoutAttention: this.gat ? read.readout : undefined,
+      expertLogits: opts.expertLogits ? read.expert : undefined,
     };
   }
 
@@ -365,31 +386,15 @@ class MoePolicy implements Policy {
   }
   getWeights(): Map<string, NamedArray> {
     const w = this.ps.getWeights();
-    w.set(ROUTER_BIAS, { shape: [this.numExperts], values: this.balanceBias.slice() });
-    w.set(ROUTER_LOGIT_MEAN, { shape: [this.numExperts], values: this.logitNorm.mean.slice() });
-    w.set(ROUTER_LOGIT_STD, { shape: [this.numExperts], values: this.logitNorm.std.slice() });
+    if (this.router) for (const [n, v] of this.router.buffers()) w.set(n, v);
     return w;
   }
-  /**
-   * The router bias and logit statistics may be absent (weights saved before they existed): they are then
-   * zero and the identity.
-   */
+  /** The router's buffers may be absent (weights saved before they existed): zero bias, identity statistics. */
   setWeights(w: Map<string, NamedArray>): void {
     const rest = new Map(w);
-    const b = rest.get(ROUTER_BIAS);
-    const mean = rest.get(ROUTER_LOGIT_MEAN);
-    const std = rest.get(ROUTER_LOGIT_STD);
-    for (const n of [ROUTER_BIAS, ROUTER_LOGIT_MEAN, ROUTER_LOGIT_STD]) rest.delete(n);
+    for (const n of ROUTER_BUFFERS) rest.delete(n);
     this.ps.setWeights(rest);
-    const K = this.numExperts;
-    this.balanceBias = b ? checkExpertVector("router bias", b.values, K) : new Float32Array(K);
-    this.logitNorm = checkLogitNorm(
-      {
-        mean: mean?.values ?? new Float32Array(K),
-        std: std?.values ?? new Float32Array(K).fill(1),
-      },
-      K,
-    );
+    this.router?.loadBuffers(w);
   }
 
   save(dir: string): void {
@@ -398,7 +403,7 @@ class MoePolicy implements Policy {
 
   load(dir: string): void {
     const expected = new Map(this.ps.entries());
-    const buffers = [ROUTER_BIAS, ROUTER_LOGIT_MEAN, ROUTER_LOGIT_STD];
+    const buffers: string[] = this.router ? [...ROUTER_BUFFERS] : [];
     for (const n of buffers) expected.set(n, [this.numExperts]);
     this.setWeights(readWeights(dir, expected, this.graph, new Set(buffers)));
   }
@@ -503,14 +508,8 @@ export function loadPolicy(dir: string, graph: Hypergraph): Policy {
 
 export { graphSummary };
 
-/**
- * Per-expert logit normalisation (z − μ)/σ with a straight-through gradient: the value is the normalised logit,
- * but the gradient reaches z unscaled (∂/∂z = 1 instead of 1/σ). The routing-entropy term shrinks the raw
- * logits' spread σ to ≈ 1e-3, and the true gradient then grows as 1/σ: in a full run the global gradient norm
- * reached a median of 800 in transition, so the shared trunk learned routing entropy and little else. Scaling
- * each expert's gradient by its positive σ_k is a diagonal preconditioning: still a descent direction.
- */
-function normalizeLogits(z: tf.Tensor2D, norm: RouterLogitNorm): tf.Tensor2D {
-  const zn = tf.div(tf.sub(z, tf.tensor1d(norm.mean)), tf.tensor1d(norm.std));
-  return tf.add(stopGradient(tf.sub(zn, z)), z) as tf.Tensor2D;
+function oneHot(actions: Int32Array, A: number): Float32Array {
+  const oh = new Float32Array(actions.length * A);
+  actions.forEach((a, b) => (oh[b * A + a] = 1));
+  return oh;
 }

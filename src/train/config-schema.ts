@@ -75,6 +75,11 @@ export const phaseSchema = z.strictObject({
   diversityCoef: num({ min: 0 }),
   alignmentCoef: num({ min: 0 }),
   alignmentTemperature: num({ gt: 0 }),
+  /**
+   * Weight of the operator-utility loss, which trains the graph's opinion (advantage-weighted regression of the
+   * graph's action distribution on the actions taken). Missing in configs saved before it existed: 0.
+   */
+  operatorCoef: num({ min: 0 }).default(0),
   semanticCoef: num({ min: 0 }),
   temporalCoef: num({ min: 0 }),
   overlapCoef: num({ min: 0 }),
@@ -109,10 +114,14 @@ export const ppoSchema = z.strictObject({
    */
   loadBalance: expecting(z.enum(["switch", "variance"]), 'one of "switch" | "variance"').default("variance"),
   /**
-   * Alignment target p: "centred" subtracts each expert's batch mean from the aggregated operator scores (see
+   * Alignment target: "opinion" (the default of new configs) pulls the router towards the graph's suggested expert
+   * where the graph's opinion is confident (see opinionAlignmentLoss). The earlier targets read the untrained
+   * operator head through the operator → expert averaging matrix: p = softmax(scores·M / T); "centred" subtracts each expert's batch mean from the aggregated operator scores (see
    * alignmentLoss), "raw" is the original's softmax(scores·M / T). Missing in configs saved before it existed: "raw".
    */
-  alignmentTarget: expecting(z.enum(["centred", "raw"]), 'one of "centred" | "raw"').default("raw"),
+  alignmentTarget: expecting(z.enum(["opinion", "centred", "raw"]), 'one of "opinion" | "centred" | "raw"').default(
+    "raw",
+  ),
   /** Linear learning-rate warmup over the first W updates of the run (multiplies the phase lr); 0 = none. */
   lrWarmupUpdates: num({ int: true, min: 0 }),
 });

@@ -28,7 +28,7 @@ export {
   type ConfigFlags,
   type RawConfig,
 } from "./config.js";
-export { PRESETS, applyAblation, defaultPhases, type PresetName } from "./presets.js";
+export { PRESETS, PRESET_NAMES, applyAblation, defaultPhases, type PresetName } from "./presets.js";
 export { phaseAt, LrSchedule, type PhaseState, type LrScheduleState } from "./phases.js";
 export { computeGae, type GaeInput, type GaeResult } from "./gae.js";
 export { RewardScaler, type RewardScalerOptions, type RewardScalerState } from "./reward-scaler.js";
@@ -58,7 +58,7 @@ export {
   type LossCoefficients,
   type TotalLoss,
 } from "./losses.js";
-export { balanceBiasStep, logitStats } from "./load-balancer.js";
+export { balanceBiasStep, logitStats } from "../model/index.js";
 export {
   MetricsWriter,
   readMetrics,
@@ -69,6 +69,7 @@ export {
   dominantShare,
   explainedVariance,
   routingStats,
+  opinionStats,
   type MetricsRecord,
   type EpisodeRecord,
   type UpdateRecord,

@@ -39,20 +39,24 @@ export type LoadBalanceKind = (typeof LOAD_BALANCE_KINDS)[number];
  *    largest α (a constant: argmax has no gradient). 0 when usage is balanced; the gradient K·f_k/B on each
  *    row pushes down exactly the experts that win too often, so sparse routing cannot collapse onto one expert.
  */
-export function loadBalance(alpha: tf.Tensor2D, kind: LoadBalanceKind = "variance"): tf.Scalar {
-  if (kind === "variance") {
-    return tf.tidy(() => {
-      const k = alpha.shape[1];
-      return tf.mean(tf.square(tf.sub(tf.mean(alpha, 0), 1 / k))) as tf.Scalar;
-    });
-  }
-  if (kind !== "switch")
+export function loadBalance(
+  alpha: tf.Tensor2D,
+  kind: LoadBalanceKind = "variance",
+  rows?: tf.Tensor1D,
+): tf.Scalar {
+  if (kind !== "variance" && kind !== "switch")
     throw new InvalidArgumentError("load balance kind", kind, LOAD_BALANCE_KINDS.join(" | "));
   const k = alpha.shape[1];
   return tf.tidy(() => {
+    // `rows` (0/1 per row) restricts the batch means to the rows it marks: the trainer passes the states where
+    // the graph's opinion is not confident, so balancing never argues with a confident opinion.
+    const w = rows ? tf.reshape(rows, [-1, 1]) : undefined;
+    const n = w ? tf.maximum(tf.sum(w), 1) : undefined;
+    const mean = (x: tf.Tensor2D) => (w && n ? tf.div(tf.sum(tf.mul(x, w), 0), n) : tf.mean(x, 0));
+    if (kind === "variance") return tf.mean(tf.square(tf.sub(mean(alpha), 1 / k))) as tf.Scalar;
     // Argmax shares as tensors (zero gradient, no read back to JS inside the update).
-    const f = tf.mean(tf.oneHot(tf.argMax(alpha, 1), k), 0);
-    return tf.sub(tf.mul(k, tf.sum(tf.mul(tf.mean(alpha, 0), f))), 1) as tf.Scalar;
+    const f = mean(tf.oneHot(tf.argMax(alpha, 1), k) as tf.Tensor2D);
+    return tf.sub(tf.mul(k, tf.sum(tf.mul(mean(alpha), f))), 1) as tf.Scalar;
   });
 }
 
@@ -143,6 +147,57 @@ export function alignmentLoss(
     const kl = tf.sum(tf.mul(p, tf.sub(logP, tf.log(smoothed))), 1);
     return tf.mean(kl) as tf.Scalar;
   });
+}
+
+/**
+ * Hypergraph–router alignment on the graph's opinion g (see model/opinion.ts): on the rows where g is confident,
+ * −log α̃ of g's suggested expert k* = argmax g; 0 elsewhere; averaged over all B rows, so its weight grows with
+ * the share of confident states. α̃ = (1 − ε)α + ε/K keeps sparse routing's exact zeros finite.
+ *
+ * Why a hard, gated target: KL(g ‖ α) towards a spread-out g raises α's entropy, and in fine-tune (which minimises
+ * routing entropy) the two terms then cancelled; pulling towards one expert, and only where the graph is sure,
+ * lowers entropy in the same move. g is a stop-gradient target: the router follows the graph, never the reverse
+ * (the graph learns from the operator-utility loss alone).
+ */
+export function opinionAlignmentLoss(alpha: tf.Tensor2D, opinion: tf.Tensor2D, confident: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const K = alpha.shape[1];
+    const g = stopGradient(opinion);
+    const target = tf.mul(tf.oneHot(tf.argMax(g, 1), K), tf.reshape(confident, [-1, 1]));
+    const smoothed = tf.add(tf.mul(alpha, 1 - ALIGNMENT_SMOOTHING), ALIGNMENT_SMOOTHING / K);
+    return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.log(smoothed)), 1))) as tf.Scalar;
+  });
+}
+
+/** Cap of the advantage weights exp(Â/β) in operatorUtilityLoss (as in advantage-weighted regression). */
+export const UTILITY_WEIGHT_MAX = 20;
+
+/**
+ * Operator-utility loss: advantage-weighted regression of the graph's action distribution π_G (model/opinion.ts)
+ * on the actions the agent took: −Σ_b c_b · w_b · log π_G(a_b|s_b) / Σ_b c_b, w_b = min(exp(Â_b/β), 20), over
+ * the rows c_b = 1 whose action some enabled operator carries out. Its optimum is π_G ∝ behaviour · exp(A/β):
+ * operators whose actions pay off in a state gain utility there. This is the loss that trains the GAT's operator
+ * head, and through it the graph's opinion.
+ */
+export function operatorUtilityLoss(
+  logProbG: tf.Tensor1D,
+  covered: Float32Array,
+  advantages: Float32Array,
+  beta = 1,
+): tf.Scalar {
+  const B = covered.length;
+  if (advantages.length !== B)
+    throw new InvalidArgumentError("advantages length", advantages.length, `${B} (rows)`);
+  if (!(beta > 0)) throw new InvalidArgumentError("utility temperature beta", beta, "a number > 0");
+  const w = new Float32Array(B);
+  let n = 0;
+  for (let b = 0; b < B; b++) {
+    if (!covered[b]) continue;
+    w[b] = Math.min(Math.exp(advantages[b] / beta), UTILITY_WEIGHT_MAX);
+    n++;
+  }
+  if (n === 0) return tf.scalar(0);
+  return tf.tidy(() => tf.div(tf.neg(tf.sum(tf.mul(logProbG, tf.tensor1d(w)))), n) as tf.Scalar);
 }
 
 /** Consecutive-step pairs (same env, same episode), as row indices into the α passed alongside. */
@@ -250,6 +305,8 @@ export interface AuxTerms {
   loadBalance?: tf.Scalar;
   diversity?: tf.Scalar;
   alignment?: tf.Scalar;
+  /** Operator-utility loss (trains the graph's opinion). */
+  operator?: tf.Scalar;
   semantic?: tf.Scalar;
   temporal?: tf.Scalar;
   overlap?: tf.Scalar;
@@ -266,6 +323,7 @@ export type LossCoefficients = Pick<
   | "loadBalanceCoef"
   | "diversityCoef"
   | "alignmentCoef"
+  | "operatorCoef"
   | "semanticCoef"
   | "temporalCoef"
   | "overlapCoef"
@@ -278,6 +336,7 @@ export function auxWeights(phase: LossCoefficients): Record<AuxName, number> {
     loadBalance: phase.loadBalanceCoef,
     diversity: phase.diversityCoef,
     alignment: phase.alignmentCoef,
+    operator: phase.operatorCoef,
     semantic: phase.semanticCoef,
     temporal: phase.temporalCoef,
     overlap: phase.overlapCoef,

@@ -189,3 +189,56 @@ export function routingStats(alpha: ArrayLike<number>, expertNames: readonly str
     expert_dominant_share: byName(dominantShare(alpha, k)),
   };
 }
+
+export interface OpinionStats {
+  /** Mean over steps with an opinion of H(g_t) (nats; ln K = no opinion). */
+  opinion_entropy: number;
+  /** Share of all steps where the opinion is confident (largest share ≥ the threshold). */
+  opinion_confident_share: number;
+  /** Share of steps with an opinion whose dominant expert (argmax α) is the graph's suggested one (argmax g). */
+  graph_router_agreement: number;
+  /** The same on confident steps only (NaN when there are none). */
+  graph_router_agreement_confident: number;
+}
+
+function argmaxAt(v: ArrayLike<number>, off: number, k: number): number {
+  let best = 0;
+  for (let j = 1; j < k; j++) if (v[off + j] > v[off + best]) best = j;
+  return best;
+}
+
+/** How the router's choices relate to the graph's opinion over a set of steps ([n × K] each, `valid` [n]). */
+export function opinionStats(
+  alpha: ArrayLike<number>,
+  opinion: ArrayLike<number>,
+  valid: ArrayLike<number>,
+  k: number,
+  threshold: number,
+): OpinionStats {
+  const n = valid.length;
+  if (alpha.length !== n * k || opinion.length !== n * k)
+    throw new InvalidArgumentError("alpha/opinion length", [alpha.length, opinion.length], `${n * k} (${n} steps × ${k})`);
+  let withOpinion = 0;
+  let entSum = 0;
+  let confident = 0;
+  let agree = 0;
+  let agreeConfident = 0;
+  for (let t = 0; t < n; t++) {
+    if (!valid[t]) continue;
+    withOpinion++;
+    entSum += entropy(opinion, t * k, k);
+    const g = argmaxAt(opinion, t * k, k);
+    const same = argmaxAt(alpha, t * k, k) === g ? 1 : 0;
+    agree += same;
+    if (opinion[t * k + g] >= threshold) {
+      confident++;
+      agreeConfident += same;
+    }
+  }
+  return {
+    opinion_entropy: withOpinion ? entSum / withOpinion : NaN,
+    opinion_confident_share: n ? confident / n : NaN,
+    graph_router_agreement: withOpinion ? agree / withOpinion : NaN,
+    graph_router_agreement_confident: confident ? agreeConfident / confident : NaN,
+  };
+}

@@ -24,6 +24,7 @@ export interface PhaseState {
   loadBalanceCoef: number;
   diversityCoef: number;
   alignmentCoef: number;
+  operatorCoef: number;
   alignmentTemperature: number;
   semanticCoef: number;
   temporalCoef: number;
@@ -63,6 +64,7 @@ export function phaseAt(config: Pick<TrainConfig, "phases" | "episodes">, episod
     loadBalanceCoef: p.loadBalanceCoef,
     diversityCoef: p.diversityCoef,
     alignmentCoef: p.alignmentCoef,
+    operatorCoef: p.operatorCoef,
     alignmentTemperature: p.alignmentTemperature,
     semanticCoef: p.semanticCoef,
     temporalCoef: p.temporalCoef,

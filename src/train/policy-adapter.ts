@@ -23,6 +23,11 @@ export function trainablePolicy(
         alpha: ev.alpha,
         expertLogits: ev.expertLogits,
         operatorScores: ev.operatorScores,
+        opinion: ev.opinion,
+        opinionValid: ev.opinionValid,
+        opinionConfident: ev.opinionConfident,
+        opinionLogProb: ev.opinionLogProb,
+        opinionCovered: ev.opinionCovered,
       };
     },
   };

@@ -13,6 +13,8 @@ import type { PpoConfig } from "./config-schema.js";
 import {
   alignmentLoss,
   auxWeights,
+  opinionAlignmentLoss,
+  operatorUtilityLoss,
   expertCosines,
   expertDiversity,
   expertOverlap,
@@ -44,6 +46,14 @@ export interface PolicyEvaluation {
   expertLogits?: tf.Tensor3D;
   /** Hypergraph operator scores, [B, numOps]. */
   operatorScores?: tf.Tensor2D;
+  /** The graph's opinion g [B, K] and where it exists ([B] 0/1). */
+  opinion?: tf.Tensor2D;
+  opinionValid?: Float32Array;
+  /** [B] 1 where the opinion is confident (a constant). */
+  opinionConfident?: Float32Array;
+  /** log π_G(a|s) of the stored actions [B] and where an enabled operator carries them out ([B] 0/1). */
+  opinionLogProb?: tf.Tensor1D;
+  opinionCovered?: Float32Array;
 }
 
 export interface TrainablePolicy {
@@ -78,7 +88,7 @@ export interface PpoUpdateArgs {
   lrSchedule?: LrSchedule;
   /** Pass one guard for the whole run so it can count failures in a row. */
   nanGuard?: NanGuard;
-  /** Operator → expert matrix [numOps, K] (operatorExpertMatrix), needed for the alignment term. */
+  /** Operator → expert matrix [numOps, K] (operatorExpertMatrix), for the "centred"/"raw" alignment targets. */
   opToExpert?: tf.Tensor2D;
 }
 
@@ -217,12 +227,19 @@ export async function ppoUpdate(args: PpoUpdateArgs): Promise<PpoUpdateMetrics> 
             valueLoss: ppo.valueLoss,
             entropy: ppo.entropy,
           };
-          const { alpha, expertLogits: e, operatorScores } = ev;
+          const { alpha, expertLogits: e, operatorScores, opinion } = ev;
+          const target = config.alignmentTarget ?? "raw";
+          // Where the graph is confident (constant): alignment acts there, load balancing only elsewhere.
+          const confident = ev.opinionConfident ? tf.tensor1d(ev.opinionConfident) : undefined;
           // Aux terms are built only when weighted (a zero-weighted term would still cost a backward pass);
           // routing entropy is always computed because it is the main routing metric.
           if (alpha) terms.routingEntropy = routingEntropy(alpha);
           if (alpha && w.loadBalance !== 0)
-            terms.loadBalance = loadBalance(alpha, config.loadBalance ?? "variance");
+            terms.loadBalance = loadBalance(
+              alpha,
+              config.loadBalance ?? "variance",
+              confident && target === "opinion" ? (tf.sub(1, confident) as tf.Tensor1D) : undefined,
+            );
           // |cos| between experts is shared by three terms: build it (and its backward pass) once.
           const needCos = e && (w.diversity !== 0 || w.semantic !== 0 || (alpha && w.overlap !== 0));
           const absCos = needCos && e ? tf.abs(expertCosines(e)) : undefined;
@@ -230,14 +247,23 @@ export async function ppoUpdate(args: PpoUpdateArgs): Promise<PpoUpdateMetrics> 
           if (e && w.semantic !== 0) terms.semantic = semanticOrthogonality(e, absCos);
           if (alpha && e && w.overlap !== 0) terms.overlap = expertOverlap(alpha, e, absCos);
           if (alpha && pairs && pairs.prev.length > 0) terms.temporal = temporalConsistency(alpha, pairs);
-          if (alpha && operatorScores && args.opToExpert && w.alignment !== 0) {
-            terms.alignment = alignmentLoss(
-              operatorScores,
-              args.opToExpert,
-              alpha,
-              phase.alignmentTemperature,
-              config.alignmentTarget === "centred",
-            );
+          if (w.alignment !== 0 && alpha) {
+            if (target === "opinion") {
+              if (opinion && confident) terms.alignment = opinionAlignmentLoss(alpha, opinion, confident);
+            } else if (operatorScores && args.opToExpert) {
+              terms.alignment = alignmentLoss(
+                operatorScores,
+                args.opToExpert,
+                alpha,
+                phase.alignmentTemperature,
+                target === "centred",
+              );
+            }
+          }
+          if (w.operator !== 0 && ev.opinionLogProb && ev.opinionCovered) {
+            const a = new Float32Array(idx.length);
+            for (let i = 0; i < idx.length; i++) a[i] = adv[idx[i]];
+            terms.operator = operatorUtilityLoss(ev.opinionLogProb, ev.opinionCovered, a);
           }
           const { total, weighted } = totalLoss(terms, phase, config.valueCoef);
           const raw: [string, tf.Scalar][] = [

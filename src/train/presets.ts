@@ -6,11 +6,11 @@
 import type { Ablation, PhaseConfig, TrainConfig } from "./config-schema.js";
 
 /**
- * Router-bias step per update (docs/training.md): the original's load-balance loss let one expert win 84–94 %
- * of steps, and with sparse routing (one expert in the support) no loss gradient reaches the router at all.
- * 0.002 per update is small against the router's logit gaps (≈ 0.01) yet covers them in tens of updates.
+ * Weight of the operator-utility loss that trains the graph's opinion, in every phase (docs/training.md). The
+ * loss is ≈ 4 at the start (ln of the enabled operators times advantage weights ≈ 1.6), so 0.05 puts it beside the policy and value terms without
+ * letting it dominate the shared GAT (global gradient-norm clipping couples all terms).
  */
-const BALANCE_BIAS_RATE = 0.002;
+const OPERATOR_COEF = 0.05;
 
 /** The three phases of the original (§7), with the bug fixes documented in docs/training.md. */
 export function defaultPhases(): PhaseConfig[] {
@@ -29,10 +29,12 @@ export function defaultPhases(): PhaseConfig[] {
       diversityCoef: 0.01,
       alignmentCoef: 0.1,
       alignmentTemperature: 1,
+      operatorCoef: OPERATOR_COEF,
       semanticCoef: 0.05,
       temporalCoef: 0,
       overlapCoef: 0,
-      balanceBiasRate: BALANCE_BIAS_RATE,
+      // The loss-free balancer is off: balance is no longer imposed; the graph's opinion decides (docs/training.md).
+      balanceBiasRate: 0,
     },
     {
       name: "transition",
@@ -48,19 +50,19 @@ export function defaultPhases(): PhaseConfig[] {
       diversityCoef: 0.01,
       alignmentCoef: 0.1,
       alignmentTemperature: 1,
+      operatorCoef: OPERATOR_COEF,
       semanticCoef: 0.05,
       temporalCoef: 0.01,
       overlapCoef: 0.03,
-      balanceBiasRate: BALANCE_BIAS_RATE,
+      // The loss-free balancer is off: balance is no longer imposed; the graph's opinion decides (docs/training.md).
+      balanceBiasRate: 0,
     },
     {
       name: "fine-tune",
       until: null,
       routing: "sparsemax",
-      // τ_min: the optional further anneal, on by default (docs/training.md). The router's logits are
-      // normalised per expert, but after 3,000 episodes of maximised routing entropy the four normalised logits
-      // move together (correlation 1.00) and differ by ≈ 0.02, so sparsemax(z/τ) keeps several experts until τ
-      // is below that. Geometric, so τ spends the phase's last third below 0.02.
+      // Geometric τ anneal (docs/training.md): sparsemax(z/τ) keeps several experts while the logit gaps exceed
+      // τ, and the gaps are small after warmup's entropy maximisation; geometric spends the last third below 0.02.
       tau: { start: 0.5, end: 0.005 },
       tauAnneal: "exponential",
       lr: 1e-5,
@@ -71,10 +73,12 @@ export function defaultPhases(): PhaseConfig[] {
       diversityCoef: 0.005,
       alignmentCoef: 0.1,
       alignmentTemperature: 1,
+      operatorCoef: OPERATOR_COEF,
       semanticCoef: 0.05,
       temporalCoef: 0.02,
       overlapCoef: 0.05,
-      balanceBiasRate: BALANCE_BIAS_RATE,
+      // The loss-free balancer is off: balance is no longer imposed; the graph's opinion decides (docs/training.md).
+      balanceBiasRate: 0,
     },
   ];
 }
@@ -113,13 +117,12 @@ export function defaultRawConfig(): TrainConfig {
       // The original's formula, as in the reported 5,000-episode run; "switch" is the candidate fix for the
       // collapse onto one expert that run showed (docs/training.md).
       loadBalance: "variance",
-      // The operator head is untrained, so the raw target carries its initial per-expert offsets (docs/training.md).
-      alignmentTarget: "centred",
+      // Pull the router towards the graph's suggested expert where its opinion is confident (docs/training.md).
+      alignmentTarget: "opinion",
     },
     reward: { scaleByStd: true, clip: 10 },
-    // Route on each expert's logit relative to its own mean and spread over recent states (docs/model.md): without
-    // it the bias rotated the winning expert from update to update instead of states choosing it.
-    model: { router: { normalize: "per-expert" } },
+    // Raw router logits: per-expert normalisation made every expert win ≈ 1/K of the states by construction.
+    model: { router: { normalize: "none" } },
     phases: defaultPhases(),
   };
 }
@@ -145,7 +148,44 @@ export function demoRawConfig(): TrainConfig {
   return c;
 }
 
-export const PRESETS = { default: defaultRawConfig, demo: demoRawConfig } as const;
+/** Plain PPO at the same budget: the same visual stream and critic, one policy head (no router, experts, GAT). */
+export function ppoRawConfig(): TrainConfig {
+  const c = defaultRawConfig();
+  c.expName = "ppo";
+  c.model = { ...c.model, arch: "ppo" };
+  for (const p of c.phases) Object.assign(p, { alignmentCoef: 0, operatorCoef: 0 });
+  return c;
+}
+
+/** Experts and router without the logic stream: no GAT, no opinion, no alignment. */
+export function moeRawConfig(): TrainConfig {
+  const c = defaultRawConfig();
+  c.expName = "moe";
+  c.model = { ...c.model, arch: "moe" };
+  for (const p of c.phases) Object.assign(p, { alignmentCoef: 0, operatorCoef: 0 });
+  return c;
+}
+
+/** The seed of the shuffled-graph ablation's edge permutation. */
+export const SHUFFLE_SEED = 1;
+
+/** The full model on a graph whose condition → operator edges are permuted (fixed seed). */
+export function shuffledGraphRawConfig(): TrainConfig {
+  const c = defaultRawConfig();
+  c.expName = "shuffled-graph";
+  c.model = { ...c.model, graphShuffleSeed: SHUFFLE_SEED };
+  return c;
+}
+
+export const PRESETS = {
+  default: defaultRawConfig,
+  full: defaultRawConfig,
+  ppo: ppoRawConfig,
+  moe: moeRawConfig,
+  "shuffled-graph": shuffledGraphRawConfig,
+  demo: demoRawConfig,
+} as const;
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 export type PresetName = keyof typeof PRESETS;
 
 type PhaseLike = Record<string, unknown>;

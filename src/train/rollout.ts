@@ -1,7 +1,7 @@
 /**
  * The rollout buffer: T steps × N envs stored time-major (row t·N + n), with everything the update needs to
  * re-evaluate a sample exactly as it was acted on (features, condition mask, action mask) plus what the
- * policy said at the time (log-prob, value, α, operator scores). GAE walks it per env in time order.
+ * policy said at the time (log-prob, value, α, the graph's opinion). GAE walks it per env in time order.
  */
 import type { PolicyBatch } from "../model/index.js";
 import { InvalidArgumentError } from "../util/index.js";
@@ -17,7 +17,8 @@ export interface RolloutShape {
   /** 0 when no action mask is used. */
   actionMask: number;
   numExperts: number;
-  numOperators: number;
+  /** Whether the policy has a graph opinion to store (K values and a valid flag per step). */
+  opinion: boolean;
 }
 
 export class RolloutBuffer {
@@ -37,7 +38,9 @@ export class RolloutBuffer {
   /** V(final observation) at truncations (0 elsewhere). */
   readonly truncValues: Float32Array;
   readonly alpha: Float32Array;
-  readonly operatorScores: Float32Array;
+  /** The graph's opinion per step [n × K] and where it exists [n] (empty without one). */
+  readonly opinion: Float32Array;
+  readonly opinionValid: Float32Array;
   /** Steps written so far (0 … T). */
   t = 0;
 
@@ -62,7 +65,8 @@ export class RolloutBuffer {
     this.truncated = new Uint8Array(n);
     this.truncValues = new Float32Array(n);
     this.alpha = new Float32Array(n * shape.numExperts);
-    this.operatorScores = new Float32Array(n * shape.numOperators);
+    this.opinion = new Float32Array(shape.opinion ? n * shape.numExperts : 0);
+    this.opinionValid = new Float32Array(shape.opinion ? n : 0);
   }
 
   get full(): boolean {
@@ -82,7 +86,8 @@ export class RolloutBuffer {
       logProb: Float32Array;
       value: Float32Array;
       alpha: Float32Array;
-      operatorScores: Float32Array;
+      opinion: Float32Array;
+      opinionValid: Float32Array;
     },
   ): void {
     if (this.full)
@@ -104,7 +109,10 @@ export class RolloutBuffer {
     this.logProb.set(act.logProb, row);
     this.values.set(act.value, row);
     this.alpha.set(act.alpha, row * s.numExperts);
-    this.operatorScores.set(act.operatorScores, row * s.numOperators);
+    if (s.opinion) {
+      this.opinion.set(act.opinion, row * s.numExperts);
+      this.opinionValid.set(act.opinionValid, row);
+    }
   }
 
   /** Stores the outcome of step t (rewards already scaled) and advances t. */

@@ -27,10 +27,16 @@ import {
   type CheckpointState,
 } from "./checkpoint.js";
 import { computeGae } from "./gae.js";
-import { balanceBiasStep, logitStats } from "./load-balancer.js";
+import { logitStats } from "../model/index.js";
 import { operatorExpertMatrix } from "./losses.js";
 import { TrainingLog } from "./log.js";
-import { MetricsWriter, routingEntropyPerStep, routingStats, trimMetricsForResume } from "./metrics.js";
+import {
+  MetricsWriter,
+  opinionStats,
+  routingEntropyPerStep,
+  routingStats,
+  trimMetricsForResume,
+} from "./metrics.js";
 import { NanGuard } from "./nan-guard.js";
 import { BatchObserver } from "./observer.js";
 import { loadOptimizerState, saveOptimizerState } from "./optimizer-state.js";
@@ -44,8 +50,6 @@ import { blobsToWeights, weightsToBlobs } from "./weights-blobs.js";
 
 export const NUM_SCORE_ACTIONS = 23;
 
-/** Rollout states (spread evenly over the buffer) behind the router's logit statistics and the GAT metric. */
-const LOGIT_STATS_SAMPLES = 512;
 
 export interface TrainOptions {
   /** Continue the run in this folder (its latest checkpoint) or from this checkpoint folder. */
@@ -190,7 +194,11 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   const policy = policyForConfig(config, graph);
   const vars = policy.trainableVariables();
   const optimizer = makeAdam(config, config.phases[0].lr);
-  const opToExpert = operatorExpertMatrix(graph.operatorExpert, policy.numExperts);
+  // Only the earlier alignment targets ("centred", "raw") read the operator → expert averaging matrix.
+  const opToExpert =
+    policy.arch === "moe-graph" && config.ppo.alignmentTarget !== "opinion"
+      ? operatorExpertMatrix(graph.operatorExpert, policy.numExperts)
+      : undefined;
   const N = config.envs;
   const T = config.rolloutSteps;
   const root = new Rng(config.seed);
@@ -292,7 +300,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     envs: N,
     ...rs,
     numExperts: policy.numExperts,
-    numOperators: policy.numOperators,
+    opinion: policy.arch === "moe-graph",
   });
   const adapter = trainablePolicy(policy, (idx) => ({
     batch: buffer.gather(idx),
@@ -404,7 +412,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
         log.phase(phase, episode);
         phaseIndex = phase.index;
       }
-      policy.routing = { mode: phase.routing, tau: phase.tau };
+      policy.router?.setRouting({ mode: phase.routing, tau: phase.tau });
       const tRollout = performance.now();
       buffer.clear();
       let aborted = false;
@@ -482,26 +490,30 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
       });
       const updateS = (performance.now() - tUpdate) / 1000;
       update++;
-      const { gatEntropy, rawLogits } = tf.tidy(() => {
-        const n = Math.min(buffer.size, LOGIT_STATS_SAMPLES);
-        const idx = Int32Array.from({ length: n }, (_, i) => Math.floor((i * buffer.size) / n));
-        const ev = policy.evaluate(buffer.gather(idx));
-        return {
-          gatEntropy: ev.gatAttentionEntropy.dataSync()[0],
-          rawLogits: ev.routerLogits.dataSync() as Float32Array,
-        };
-      });
-      if (policy.config.router.normalize === "per-expert") {
-        // The updated router's logits on this rollout's states set the statistics outright (no running average): the
-        // next rollout acts with exactly these weights. Adam moves each expert's mean logit by ~lr per update
-        // however small the logits' spread, so a running average lagged by several σ and handed every state to
-        // whichever expert had drifted up: one expert took 79 % of an update's steps on average (full run, commit 4a551b3).
-        policy.routerLogitNorm = logitStats(rawLogits, policy.numExperts);
+      const router = policy.router;
+      let gatEntropy: number | null = null;
+      if (policy.arch === "moe-graph" || router?.normalize === "per-expert") {
+        // Every stored state (all envs, all steps) under the updated weights: the GAT metric and, with per-expert
+        // normalisation, the statistics the next rollout routes with.
+        const out = tf.tidy(() => {
+          const idx = Int32Array.from({ length: buffer.size }, (_, i) => i);
+          const ev = policy.evaluate(buffer.gather(idx));
+          return [ev.gatAttentionEntropy ?? tf.zeros([0]), ev.routerLogits ?? tf.zeros([0])];
+        });
+        const [entV, rawLogits] = out.map((t) => t.dataSync() as Float32Array);
+        tf.dispose(out);
+        const ent = entV.length ? entV[0] : null;
+        gatEntropy = ent;
+        if (router?.normalize === "per-expert" && rawLogits.length) router.setLogitStats(logitStats(rawLogits, K));
       }
       const routing = routingStats(buffer.alpha, policy.expertNames);
-      if (phase.balanceBiasRate > 0) {
-        const share = policy.expertNames.map((n) => routing.expert_dominant_share[n]);
-        policy.routerBias = balanceBiasStep(policy.routerBias, share, phase.balanceBiasRate);
+      const opinion =
+        buffer.shape.opinion
+          ? opinionStats(buffer.alpha, buffer.opinion, buffer.opinionValid, K, policy.confidence)
+          : null;
+      if (router && phase.balanceBiasRate > 0) {
+        // Shares over the steps where the graph is not confident: balancing must not argue with the graph.
+        router.stepBalance(balanceShares(buffer, K, policy.confidence), phase.balanceBiasRate);
       }
       const record: Record<string, unknown> = {
         // 0-based like episode records (trimMetricsForResume keeps records below the checkpoint's counters).
@@ -517,11 +529,14 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
         weighted: u.weighted,
         policy_entropy: u.losses.entropy,
         ...routing,
-        router_bias: Object.fromEntries(policy.expertNames.map((n, k) => [n, policy.routerBias[k]])),
-        ...(policy.config.router.normalize === "per-expert"
+        ...(opinion ?? {}),
+        ...(router
+          ? { router_bias: Object.fromEntries(policy.expertNames.map((n, k) => [n, router.bias[k]])) }
+          : {}),
+        ...(router?.normalize === "per-expert"
           ? {
-              router_logit_mean: Array.from(policy.routerLogitNorm.mean),
-              router_logit_std: Array.from(policy.routerLogitNorm.std),
+              router_logit_mean: Array.from(router.logitStats.mean),
+              router_logit_std: Array.from(router.logitStats.std),
             }
           : {}),
         approx_kl: u.approxKl,
@@ -596,7 +611,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     log.close();
     metrics.close();
     vec.close();
-    opToExpert.dispose();
+    opToExpert?.dispose();
     optimizer.dispose();
     policy.dispose();
   }
@@ -612,4 +627,22 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
       ? recentScores.reduce((a, b) => a + b, 0) / recentScores.length
       : null,
   };
+}
+
+/** Each expert's share of dominated steps among the rollout's steps where the graph is not confident. */
+function balanceShares(buffer: RolloutBuffer, K: number, threshold: number): number[] {
+  const c = new Array<number>(K).fill(0);
+  let n = 0;
+  for (let i = 0; i < buffer.size; i++) {
+    if (buffer.shape.opinion && buffer.opinionValid[i]) {
+      let m = 0;
+      for (let k = 0; k < K; k++) m = Math.max(m, buffer.opinion[i * K + k]);
+      if (m >= threshold) continue;
+    }
+    let best = 0;
+    for (let k = 1; k < K; k++) if (buffer.alpha[i * K + k] > buffer.alpha[i * K + best]) best = k;
+    c[best]++;
+    n++;
+  }
+  return c.map((v) => (n ? v / n : NaN));
 }

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import {
   ABLATIONS,
   parseSetFlag,
+  PRESET_NAMES,
   resolveConfig,
   train,
   type Ablation,
@@ -89,8 +90,8 @@ export async function runTrain(o: TrainCliOptions): Promise<RunSummary> {
         return await finish(await train(null, { ...common, resume: o.resume, episodes: o.episodes }), o);
       if (o.ablation !== undefined && !(ABLATIONS as readonly string[]).includes(o.ablation))
         throw new InvalidArgumentError("--ablation", o.ablation, ABLATIONS.join(" | "));
-      if (o.preset !== undefined && o.preset !== "default" && o.preset !== "demo")
-        throw new InvalidArgumentError("--preset", o.preset, "default | demo");
+      if (o.preset !== undefined && !(PRESET_NAMES as string[]).includes(o.preset))
+        throw new InvalidArgumentError("--preset", o.preset, PRESET_NAMES.join(" | "));
       const flags: ConfigFlags = {
         expName: o.expName,
         episodes: o.episodes,
@@ -154,7 +155,10 @@ export function registerTrainCommand(program: Command, int: IntParser): void {
     .option("--out <dir>", "runs folder (default runs)")
     .option("--checkpoint-every <n>", "episodes between checkpoints", int("checkpoint-every", 1))
     .option("--rollout-steps <n>", "steps per env per update", int("rollout-steps", 1))
-    .option("--preset <name>", "base values: default | demo (the short npm start run)")
+    .option(
+      "--preset <name>",
+      "base values: default (= full: MoE + graph) | ppo | moe | shuffled-graph (ablations) | demo (npm start)",
+    )
     .option("--set <key=value>", "any config key, e.g. --set ppo.clip=0.2 (repeatable)", collect, [])
     .option("--backend <kind>", "tensor backend: wasm | cpu", "wasm")
     .option("--max-updates <n>", "stop with a checkpoint after this many updates", int("max-updates", 1))

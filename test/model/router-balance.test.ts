@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InvalidArgumentError } from "../../src/util/index.js";
-import { balanceBiasStep, logitStats } from "../../src/train/index.js";
+import { balanceBiasStep, logitStats } from "../../src/model/index.js";
 import { close } from "./helpers.js";
 
 describe("balanceBiasStep", () => {
