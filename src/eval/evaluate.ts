@@ -26,6 +26,7 @@ import {
   NUM_SCORE_ACTIONS,
   blobsToWeights,
   loadCheckpoint,
+  opinionStats,
   phaseAt,
   policyForConfig,
   readMetrics,
@@ -43,7 +44,7 @@ import {
 import type { EvalRecording, EvalStepExtra } from "./recording.js";
 import { SCENARIOS, SCENARIO_CONDITIONS, scenarioLabeler } from "./scenario.js";
 import { RoutingMetrics } from "./routing-metrics.js";
-import { bootstrapMeanCI, summarize, type BootstrapOptions, type Summary } from "./stats.js";
+import { argmax, bootstrapRatioCI, summarize, type BootstrapOptions, type Summary } from "./stats.js";
 
 export const EVAL_FORMAT = "tedg-eval";
 export const EVAL_VERSION = 1;
@@ -152,12 +153,35 @@ export interface EvalSummary {
     scenarioSteps: number[];
     /** I(scenario; dominant expert) in nats. */
     mutualInformation: number;
+    /**
+     * The same MI with the scenario labels permuted across steps (mean and max over the permutations): what a
+     * router with no relation to the scenarios scores here. Read the real MI against it.
+     */
+    mutualInformationShuffled: { mean: number; max: number; permutations: number };
     /** MI / min(H(scenario), H(expert)) ∈ [0, 1]; null when either is constant. */
     normalisedMutualInformation: number | null;
   };
+  /**
+   * The graph's opinion (which expert the hypergraph suggests) against the router; null for a policy without a
+   * logic stream ("moe", "ppo").
+   */
+  graph: {
+    /** Confidence threshold: the opinion is confident where its largest share is at least this. */
+    confidence: number;
+    /** Mean H(g) over steps with an opinion (nats; ln K = no opinion). */
+    opinionEntropy: number;
+    /** Share of steps where the opinion is confident. */
+    confidentShare: number;
+    /** Share of steps (with an opinion) whose dominant expert is the graph's suggested expert. */
+    agreement: number;
+    /** The same on confident steps. */
+    agreementConfident: number;
+    /** Steps per scenario × suggested expert (argmax g), as the specialisation table. */
+    suggestedTable: number[][];
+  } | null;
   operators: {
-    /** "readoutAttention" (the GAT readout's attention) or "operatorScores" (softmax of the score head). */
-    source: "readoutAttention" | "operatorScores";
+    /** "readoutAttention" (the GAT readout's attention), "operatorScores" (softmax of the score head), or "none". */
+    source: "readoutAttention" | "operatorScores" | "none";
     description: string;
     byScenario: Record<string, { label: string; kind: string; expert: string; weight: number }[]>;
   };
@@ -351,7 +375,10 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
     const routing = new RoutingMetrics(K, S, N);
     const opSums = Array.from({ length: S }, () => new Float64Array(0));
     const actionCounts = new Array<number>(actionNames.length).fill(0);
-    let source: "readoutAttention" | "operatorScores" = "operatorScores";
+    let source: "readoutAttention" | "operatorScores" | "none" = "operatorScores";
+    // Per in-range step: α, the graph's opinion and whether it exists (policies with a logic stream).
+    const opinionLog = { alpha: [] as number[], opinion: [] as number[], valid: [] as number[] };
+    const suggested = Array.from({ length: S }, () => new Array<number>(K).fill(0));
     let readoutLabels: { label: string; kind: string; expert: string }[] | null = null;
     let stepCount = 0;
 
@@ -411,8 +438,9 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
         );
       // The GAT readout's attention when the policy exposes it, else the operator-score head.
       let opRow: Float32Array = act.operatorScores;
-      let R = O;
-      if (act.readoutAttention && act.readoutAttention.length % N === 0) {
+      let R = act.operatorScores.length ? O : 0;
+      if (R === 0) source = "none";
+      if (act.readoutAttention && act.readoutAttention.length && act.readoutAttention.length % N === 0) {
         source = "readoutAttention";
         opRow = act.readoutAttention;
         R = act.readoutAttention.length / N;
@@ -426,6 +454,15 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
         const alpha = act.alpha.subarray(i * K, (i + 1) * K);
         const scn = labeler.label(observer.conditions, i);
         routing.step(i, alpha, scn);
+        if (act.opinion.length) {
+          const g = act.opinion.subarray(i * K, (i + 1) * K);
+          for (let k = 0; k < K; k++) {
+            opinionLog.alpha.push(alpha[k]);
+            opinionLog.opinion.push(g[k]);
+          }
+          opinionLog.valid.push(act.opinionValid[i]);
+          if (act.opinionValid[i]) suggested[scn][argmax(g)]++;
+        }
         stepCount++;
         actionCounts[act.action[i]]++;
         addOperatorWeights(opSums[scn], opRow, i, R, source === "operatorScores");
@@ -565,9 +602,10 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
         expertNames: names,
         maxEntropy: Math.log(K),
         alphaEntropyStep: tot.alphaEntropyStep,
-        // Steps of one episode are correlated; resampling episodes' per-step means is the honest interval.
-        alphaEntropyStepCI: bootstrapMeanCI(
-          episodes.map((e) => e.alphaEntropyStep),
+        // The step-weighted mean above, with episodes as the resampling unit (one episode's steps are correlated).
+        alphaEntropyStepCI: bootstrapRatioCI(
+          episodes.map((e) => e.alphaEntropyStep * e.length),
+          episodes.map((e) => e.length),
           boot,
         ),
         alphaEntropyOfMeanOriginal: episodes.length
@@ -586,15 +624,37 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
         table: tot.table,
         scenarioSteps: tot.scenarioSteps,
         mutualInformation: tot.mutualInformation,
+        mutualInformationShuffled: tot.mutualInformationShuffled,
         normalisedMutualInformation: tot.normalisedMutualInformation,
       },
+      graph: opinionLog.valid.length
+        ? (() => {
+            const o = opinionStats(
+              opinionLog.alpha,
+              opinionLog.opinion,
+              opinionLog.valid,
+              K,
+              policy.confidence,
+            );
+            return {
+              confidence: policy.confidence,
+              opinionEntropy: o.opinion_entropy,
+              confidentShare: o.opinion_confident_share,
+              agreement: o.graph_router_agreement,
+              agreementConfident: o.graph_router_agreement_confident,
+              suggestedTable: suggested,
+            };
+          })()
+        : null,
       operators: {
         source,
         description:
-          source === "readoutAttention"
-            ? "mean attention weight of the GAT readout over operator/effect nodes, per scenario"
-            : "mean softmax over operators of the policy's operator-score head (a learned linear head on the " +
-              "GAT's last-layer operator rows; not attention weights), per scenario",
+          source === "none"
+            ? "no logic stream (the policy has no GAT)"
+            : source === "readoutAttention"
+              ? "mean attention weight of the GAT readout over operator/effect nodes, per scenario"
+              : "mean softmax over operators of the policy's operator-score head (a learned linear head on the " +
+                "GAT's last-layer operator rows; not attention weights), per scenario",
         byScenario: Object.fromEntries(
           SCENARIOS.map((s, si) => [s, topOperators(opSums[si], tot.scenarioSteps[si], readoutLabels ?? [])]),
         ),

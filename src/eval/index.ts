@@ -20,6 +20,8 @@ export {
   quantileSorted,
   bootstrapMeanCI,
   bootstrapDiffCI,
+  bootstrapRatioCI,
+  shuffledMutualInformation,
   mutualInformation,
   entropyOfCounts,
   argmax,

@@ -5,7 +5,10 @@
  */
 import { routingEntropyPerStep } from "../train/index.js";
 import { InvalidArgumentError } from "../util/index.js";
-import { argmax, entropyOfCounts, mutualInformation } from "./stats.js";
+import { argmax, entropyOfCounts, mutualInformation, shuffledMutualInformation } from "./stats.js";
+
+/** Permutations behind the shuffled-scenario MI control. */
+export const MI_CONTROL_PERMUTATIONS = 20;
 
 export interface EpisodeRouting {
   steps: number;
@@ -32,6 +35,8 @@ export interface RoutingTotals {
   table: number[][];
   scenarioSteps: number[];
   mutualInformation: number;
+  /** MI with the scenario labels permuted across steps (mean and max over the permutations): the no-association level. */
+  mutualInformationShuffled: { mean: number; max: number; permutations: number };
   normalisedMutualInformation: number | null;
 }
 
@@ -53,6 +58,9 @@ export class RoutingMetrics {
   private switches = 0;
   private transitions = 0;
   private readonly table: number[][];
+  /** Every step's scenario and dominant expert, for the shuffled-scenario control. */
+  private scenarioOf = new Int32Array(1024);
+  private dominantOf = new Int32Array(1024);
 
   constructor(
     readonly K: number,
@@ -109,6 +117,17 @@ export class RoutingMetrics {
     for (let k = 0; k < K; k++) this.alphaSum[k] += row[k];
     this.dominant[dom]++;
     this.table[scenario][dom]++;
+    if (this.steps > this.scenarioOf.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.scenarioOf = grow(this.scenarioOf);
+      this.dominantOf = grow(this.dominantOf);
+    }
+    this.scenarioOf[this.steps - 1] = scenario;
+    this.dominantOf[this.steps - 1] = dom;
     return dom;
   }
 
@@ -148,6 +167,16 @@ export class RoutingMetrics {
       table: this.table.map((r) => [...r]),
       scenarioSteps,
       mutualInformation: mi,
+      mutualInformationShuffled: {
+        ...shuffledMutualInformation(
+          this.scenarioOf.subarray(0, n),
+          this.dominantOf.subarray(0, n),
+          this.S,
+          this.K,
+          MI_CONTROL_PERMUTATIONS,
+        ),
+        permutations: MI_CONTROL_PERMUTATIONS,
+      },
       normalisedMutualInformation: h > 1e-12 ? mi / h : null,
     };
   }

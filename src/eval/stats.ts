@@ -97,6 +97,44 @@ export function bootstrapMeanCI(
 }
 
 /**
+ * Percentile bootstrap of a ratio of sums Σ num / Σ den over resampled items (e.g. episodes' summed per-step
+ * entropy over their step counts: the step-weighted mean, with the episode as the resampling unit, since the
+ * steps of one episode are correlated). Denominators must be ≥ 0; a resample whose Σ den is 0 has no ratio and
+ * is skipped (null when every resample is).
+ */
+export function bootstrapRatioCI(
+  num: ArrayLike<number>,
+  den: ArrayLike<number>,
+  opts: BootstrapOptions = {},
+): [number, number] | null {
+  checkFinite(num, "bootstrap numerators");
+  checkFinite(den, "bootstrap denominators");
+  if (num.length !== den.length)
+    throw new InvalidArgumentError("ratio bootstrap lengths", [num.length, den.length], "two equal lengths");
+  for (let i = 0; i < den.length; i++)
+    if (den[i] < 0) throw new InvalidArgumentError(`bootstrap denominator [${i}]`, den[i], "a number ≥ 0");
+  const { resamples, confidence, seed } = bootOpts(opts);
+  const n = num.length;
+  if (n === 0) return null;
+  const rng = new Rng(seed);
+  const ratios: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < n; i++) {
+      const j = rng.int(n);
+      a += num[j];
+      b += den[j];
+    }
+    if (b > 0) ratios.push(a / b);
+  }
+  if (ratios.length === 0) return null;
+  const sorted = Float64Array.from(ratios).sort();
+  const q = (1 - confidence) / 2;
+  return [quantileSorted(sorted, q), quantileSorted(sorted, 1 - q)];
+}
+
+/**
  * Interval of mean(b) − mean(a). Paired (resampling the per-item differences) when `paired`, which needs
  * equal lengths with item i of both samples measuring the same thing (the same game seed); otherwise each
  * sample is resampled on its own.
@@ -191,6 +229,45 @@ export function entropyOfCounts(counts: readonly number[]): number {
   let h = 0;
   for (const c of counts) if (c > 0) h -= (c / total) * Math.log(c / total);
   return h;
+}
+
+/**
+ * I(scenario; expert) of step pairs after permuting the scenario labels across steps: the MI a table of this
+ * size and these marginals shows with no association at all (finite samples bias MI upwards). Returns the mean
+ * and the largest over `permutations` permutations drawn from `seed`.
+ */
+export function shuffledMutualInformation(
+  scenario: ArrayLike<number>,
+  expert: ArrayLike<number>,
+  S: number,
+  K: number,
+  permutations = 20,
+  seed = 0,
+): { mean: number; max: number } {
+  const n = scenario.length;
+  if (expert.length !== n)
+    throw new InvalidArgumentError("expert labels length", expert.length, `${n} (scenario labels)`);
+  if (!Number.isInteger(permutations) || permutations < 1)
+    throw new InvalidArgumentError("permutations", permutations, "an integer ≥ 1");
+  for (let t = 0; t < n; t++) {
+    if (!(Number.isInteger(scenario[t]) && scenario[t] >= 0 && scenario[t] < S))
+      throw new InvalidArgumentError(`scenario label [${t}]`, scenario[t], `an integer in [0, ${S})`);
+    if (!(Number.isInteger(expert[t]) && expert[t] >= 0 && expert[t] < K))
+      throw new InvalidArgumentError(`expert label [${t}]`, expert[t], `an integer in [0, ${K})`);
+  }
+  const rng = new Rng(seed);
+  const perm = Int32Array.from(scenario);
+  let sum = 0;
+  let max = 0;
+  for (let p = 0; p < permutations; p++) {
+    rng.shuffle(perm);
+    const table = Array.from({ length: S }, () => new Array<number>(K).fill(0));
+    for (let t = 0; t < n; t++) table[perm[t]][expert[t]]++;
+    const mi = mutualInformation(table);
+    sum += mi;
+    max = Math.max(max, mi);
+  }
+  return { mean: sum / permutations, max };
 }
 
 /** Index of the largest value (ties go to the lower index, as train's dominantShare). */

@@ -95,13 +95,15 @@ export function extractConditions(
   graph: Hypergraph,
   out?: Uint8Array,
   memory?: ExtractionMemory,
+  /** The memory slot this observation's environment owns (default 0). */
+  slot = 0,
 ): Uint8Array {
   const plan = planFor(graph);
   const c = plan.fns.length;
   const res = out ?? new Uint8Array(c);
   if (res.length < c)
     throw new InvalidArgumentError("output buffer length", res.length, `at least ${c} (conditions)`);
-  ctx.compute(viewOf(obs), memory, 0);
+  ctx.compute(viewOf(obs), memory, slot);
   evaluate(plan.fns, res, 0);
   return res;
 }

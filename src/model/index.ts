@@ -27,7 +27,14 @@ export { graphFingerprint } from "./weights-io.js";
 export type { NamedArray } from "./params.js";
 export { stopGradient, gather0, segsum0 } from "./kernels/index.js";
 export { syntheticGraph, syntheticMasks, syntheticBatch, sliceBatch } from "./synth.js";
-export { Router, balanceBiasStep, logitStats, ROUTER_BIAS, ROUTER_LOGIT_MEAN, ROUTER_LOGIT_STD } from "./router.js";
+export {
+  Router,
+  balanceBiasStep,
+  logitStats,
+  ROUTER_BIAS,
+  ROUTER_LOGIT_MEAN,
+  ROUTER_LOGIT_STD,
+} from "./router.js";
 export type { RouterLogitStats, RouterNormalize } from "./router.js";
 export { GraphOpinion, confidentRows } from "./opinion.js";
 export type { OpinionOutput } from "./opinion.js";

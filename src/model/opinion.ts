@@ -141,7 +141,10 @@ export class GraphOpinion {
     const ex = tf.mul(tf.exp(tf.clipByValue(scores, -UTILITY_BOUND, UTILITY_BOUND)), mask);
     // Experts without an enabled operator: s_k = 0; log(s_k + 1) keeps the gradient finite (1/(0 + ε) times a
     // zero mask is NaN in the backward pass), and the constant −UNAVAILABLE removes them from the softmax.
-    const empty = tf.tensor2d(Float32Array.from(count, (c) => (c === 0 ? 1 : 0)), [B, K]);
+    const empty = tf.tensor2d(
+      Float32Array.from(count, (c) => (c === 0 ? 1 : 0)),
+      [B, K],
+    );
     const s = tf.add(tf.matMul(ex, E), empty);
     const v = tf.sub(
       tf.sub(tf.log(s), tf.log(tf.maximum(tf.tensor2d(count, [B, K]), 1))),
@@ -164,7 +167,12 @@ function argmaxRow(v: Float32Array, off: number, k: number): number {
 }
 
 /** Row b is confident when its opinion exists and its largest share is ≥ `threshold`. */
-export function confidentRows(probs: ArrayLike<number>, valid: ArrayLike<number>, K: number, threshold: number): Uint8Array {
+export function confidentRows(
+  probs: ArrayLike<number>,
+  valid: ArrayLike<number>,
+  K: number,
+  threshold: number,
+): Uint8Array {
   const B = valid.length;
   const out = new Uint8Array(B);
   for (let b = 0; b < B; b++) {

@@ -168,7 +168,9 @@ class MoePolicy implements Policy {
       config.arch === "ppo"
         ? ["policy"]
         : (config.expertNames ??
-          (graph.experts.length === K ? [...graph.experts] : Array.from({ length: K }, (_, k) => `expert${k}`)));
+          (graph.experts.length === K
+            ? [...graph.experts]
+            : Array.from({ length: K }, (_, k) => `expert${k}`)));
     validateGraph(graph);
     this.policyGraph =
       config.graphShuffleSeed === null ? graph : shuffleConditionEdges(graph, config.graphShuffleSeed);
@@ -180,13 +182,23 @@ class MoePolicy implements Policy {
     const withGraph = config.arch === "moe-graph";
     this.gat = withGraph ? new HypergraphGat(this.ps, gatRng, this.policyGraph, config.gat) : null;
     this.opinionHead =
-      withGraph && graph.experts.length === K ? new GraphOpinion(this.policyGraph, K, config.numActions) : null;
+      withGraph && graph.experts.length === K
+        ? new GraphOpinion(this.policyGraph, K, config.numActions)
+        : null;
     const joint = config.visual.hidden + (withGraph ? config.gat.logicDim : 0);
     const routerRng = rng.fork();
     this.router =
       config.arch === "ppo"
         ? null
-        : new Router(this.ps, routerRng, joint, config.router.hidden, K, config.router.normalize, config.routing);
+        : new Router(
+            this.ps,
+            routerRng,
+            joint,
+            config.router.hidden,
+            K,
+            config.router.normalize,
+            config.routing,
+          );
     this.experts = new Experts(
       this.ps,
       rng.fork(),
@@ -299,7 +311,9 @@ class MoePolicy implements Policy {
       operatorScores: gather0(g.operatorScores, dd.index) as tf.Tensor2D,
       attentionEntropy: g.attentionEntropy,
       uniqueMasks: dd.M,
-      readoutAttention: g.readoutAttention ? (gather0(g.readoutAttention, dd.index) as tf.Tensor2D) : undefined,
+      readoutAttention: g.readoutAttention
+        ? (gather0(g.readoutAttention, dd.index) as tf.Tensor2D)
+        : undefined,
     };
   }
 

@@ -43,7 +43,11 @@ function expertVector(label: string, v: ArrayLike<number>, K: number, positive =
   if (v.length !== K) throw new InvalidArgumentError(`${label} length`, v.length, `${K} (numExperts)`);
   for (let k = 0; k < K; k++)
     if (!Number.isFinite(v[k]) || (positive && v[k] <= 0))
-      throw new InvalidArgumentError(`${label}[${k}]`, v[k], positive ? "a finite number > 0" : "a finite number");
+      throw new InvalidArgumentError(
+        `${label}[${k}]`,
+        v[k],
+        positive ? "a finite number > 0" : "a finite number",
+      );
   return Float32Array.from(v);
 }
 

@@ -15,6 +15,8 @@ export interface SynthGraphOptions {
   operators?: number;
   effects?: number;
   edges?: number;
+  /** Size of the action set: operator i is carried out by action i mod actions (omitted: no actions). */
+  actions?: number;
   /** Fraction of edges that go operator → effect (the rest go condition → operator). */
   effectEdgeFraction?: number;
   seed?: number;
@@ -60,7 +62,14 @@ export function syntheticGraph(o: SynthGraphOptions = {}): Hypergraph {
   const nodes: HypergraphNode[] = [];
   for (let i = 0; i < C; i++) nodes.push({ id: `c${i}`, label: `cond_${i}`, type: "condition" });
   for (let i = 0; i < O; i++)
-    nodes.push({ id: `o${i}`, label: `op_${i}`, type: "operator", expert: EXPERT_NAMES[i % 4] });
+    nodes.push({
+      id: `o${i}`,
+      label: `op_${i}`,
+      type: "operator",
+      expert: EXPERT_NAMES[i % 4],
+      // Operator i is carried out by action i mod A (when an action count is given).
+      ...(o.actions ? { actions: [i % o.actions] } : {}),
+    });
   for (let i = 0; i < F; i++) nodes.push({ id: `e${i}`, label: `eff_${i}`, type: "effect" });
   const edges: HypergraphEdge[] = [];
   const toEff = F > 0 ? Math.round(E * (o.effectEdgeFraction ?? 1 / 6)) : 0;

@@ -119,9 +119,10 @@ export const ppoSchema = z.strictObject({
    * operator head through the operator → expert averaging matrix: p = softmax(scores·M / T); "centred" subtracts each expert's batch mean from the aggregated operator scores (see
    * alignmentLoss), "raw" is the original's softmax(scores·M / T). Missing in configs saved before it existed: "raw".
    */
-  alignmentTarget: expecting(z.enum(["opinion", "centred", "raw"]), 'one of "opinion" | "centred" | "raw"').default(
-    "raw",
-  ),
+  alignmentTarget: expecting(
+    z.enum(["opinion", "centred", "raw"]),
+    'one of "opinion" | "centred" | "raw"',
+  ).default("raw"),
   /** Linear learning-rate warmup over the first W updates of the run (multiplies the phase lr); 0 = none. */
   lrWarmupUpdates: num({ int: true, min: 0 }),
 });

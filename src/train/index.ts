@@ -44,6 +44,9 @@ export {
   semanticOrthogonality,
   operatorExpertMatrix,
   alignmentLoss,
+  opinionAlignmentLoss,
+  operatorUtilityLoss,
+  UTILITY_WEIGHT_MAX,
   temporalConsistency,
   expertOverlap,
   ppoLosses,
@@ -116,6 +119,9 @@ export {
 } from "./nan-guard.js";
 export {
   ppoUpdate,
+  minibatchTerms,
+  minibatchLoss,
+  type MinibatchData,
   type TrainablePolicy,
   type PolicyEvaluation,
   type PpoBatch,

@@ -159,7 +159,11 @@ export function alignmentLoss(
  * lowers entropy in the same move. g is a stop-gradient target: the router follows the graph, never the reverse
  * (the graph learns from the operator-utility loss alone).
  */
-export function opinionAlignmentLoss(alpha: tf.Tensor2D, opinion: tf.Tensor2D, confident: tf.Tensor1D): tf.Scalar {
+export function opinionAlignmentLoss(
+  alpha: tf.Tensor2D,
+  opinion: tf.Tensor2D,
+  confident: tf.Tensor1D,
+): tf.Scalar {
   return tf.tidy(() => {
     const K = alpha.shape[1];
     const g = stopGradient(opinion);

@@ -104,7 +104,8 @@ function checkAlpha(alpha: ArrayLike<number>, k: number): number {
 function entropy(p: ArrayLike<number>, off: number, k: number): number {
   let h = 0;
   for (let j = 0; j < k; j++) h -= p[off + j] * Math.log(p[off + j] + 1e-8);
-  return h;
+  // The ε inside the log makes a one-hot p come out at −1e-8; entropy is never negative.
+  return Math.max(0, h);
 }
 
 /** Mean over steps of H(α_t): how spread each routing decision is. */
@@ -217,7 +218,11 @@ export function opinionStats(
 ): OpinionStats {
   const n = valid.length;
   if (alpha.length !== n * k || opinion.length !== n * k)
-    throw new InvalidArgumentError("alpha/opinion length", [alpha.length, opinion.length], `${n * k} (${n} steps × ${k})`);
+    throw new InvalidArgumentError(
+      "alpha/opinion length",
+      [alpha.length, opinion.length],
+      `${n * k} (${n} steps × ${k})`,
+    );
   let withOpinion = 0;
   let entSum = 0;
   let confident = 0;

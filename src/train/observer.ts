@@ -96,13 +96,12 @@ export class BatchObserver {
    * one, advancing that env's memory; call `resetEnv(slot)` afterwards.
    */
   observeOne(slot: number, obs: Observation): PolicyBatch {
-    encodeObservationInto(obs, this.one, 0);
-    // A one-slot view of the shared memory is not possible, so the single extraction uses a scratch memory
-    // seeded with nothing: the final observation's under-hero terrain then relies on the message line only.
-    // It only feeds one bootstrap value; the env's own memory is reset right after.
     if (!Number.isInteger(slot) || slot < 0 || slot >= this.numEnvs)
       throw new InvalidArgumentError("observer slot", slot, `an integer in [0, ${this.numEnvs})`);
-    extractConditions(obs, this.graph, this.oneConditions);
+    encodeObservationInto(obs, this.one, 0);
+    // The env's own memory slot, as when acting: the final observation's conditions (terrain under the hero)
+    // then match what the policy would have seen had the episode gone on.
+    extractConditions(obs, this.graph, this.oneConditions, this.memory, slot);
     if (this.masker && this.oneMask) this.masker.mask(this.oneConditions, this.oneMask);
     return {
       B: 1,

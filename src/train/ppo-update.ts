@@ -21,6 +21,7 @@ import {
   loadBalance,
   ppoLosses,
   routingEntropy,
+  type PpoLossTerms,
   semanticOrthogonality,
   temporalConsistency,
   totalLoss,
@@ -126,10 +127,10 @@ function meanStd(a: Float32Array): [number, number] {
   return [m, n > 1 ? Math.sqrt(v / (n - 1)) : 0];
 }
 
-function gatherF32(src: Float32Array, idx: Int32Array): tf.Tensor1D {
+function gatherF32(src: Float32Array, idx: Int32Array): Float32Array {
   const out = new Float32Array(idx.length);
   for (let i = 0; i < idx.length; i++) out[i] = src[idx[i]];
-  return tf.tensor1d(out);
+  return out;
 }
 
 /** The temporal pairs whose both ends fall in this minibatch, re-indexed to minibatch rows. */
@@ -168,6 +169,90 @@ function checkBatch(data: PpoBatch): number {
     }
   }
   return n;
+}
+
+/** One minibatch's stored data, rows in the order the policy evaluated them. */
+export interface MinibatchData {
+  oldLogProb: Float32Array;
+  oldValue: Float32Array;
+  returns: Float32Array;
+  /** Advantages as the update uses them (normalised when config.advNorm). */
+  advantages: Float32Array;
+  /** Temporal pairs within the minibatch (row indices). */
+  pairs?: StepPairs;
+  config: PpoUpdateConfig;
+  phase: PhaseState;
+  opToExpert?: tf.Tensor2D;
+}
+
+/**
+ * Every loss term of one minibatch: the clipped PPO terms and each auxiliary term the phase weights. This is
+ * the update's loss, exported so tests can take its gradient with respect to every parameter.
+ */
+export function minibatchTerms(
+  ev: PolicyEvaluation,
+  mb: MinibatchData,
+): { ppo: PpoLossTerms; terms: LossTerms } {
+  const { config, phase } = mb;
+  const w = auxWeights(phase);
+  const ppo = ppoLosses({
+    logProb: ev.logProb,
+    oldLogProb: tf.tensor1d(mb.oldLogProb),
+    advantages: tf.tensor1d(mb.advantages),
+    entropy: ev.entropy,
+    value: ev.value,
+    oldValue: tf.tensor1d(mb.oldValue),
+    returns: tf.tensor1d(mb.returns),
+    clip: config.clip,
+    valueClip: config.valueClip,
+  });
+  const terms: LossTerms = {
+    policyLoss: ppo.policyLoss,
+    valueLoss: ppo.valueLoss,
+    entropy: ppo.entropy,
+  };
+  const { alpha, expertLogits: e, operatorScores, opinion } = ev;
+  const target = config.alignmentTarget ?? "raw";
+  // Where the graph is confident (constant): alignment acts there, load balancing only elsewhere.
+  const confident = ev.opinionConfident ? tf.tensor1d(ev.opinionConfident) : undefined;
+  // Aux terms are built only when weighted (a zero-weighted term would still cost a backward pass);
+  // routing entropy is always computed because it is the main routing metric.
+  if (alpha) terms.routingEntropy = routingEntropy(alpha);
+  if (alpha && w.loadBalance !== 0)
+    terms.loadBalance = loadBalance(
+      alpha,
+      config.loadBalance ?? "variance",
+      confident && target === "opinion" ? (tf.sub(1, confident) as tf.Tensor1D) : undefined,
+    );
+  // |cos| between experts is shared by three terms: build it (and its backward pass) once.
+  const needCos = e && (w.diversity !== 0 || w.semantic !== 0 || (alpha && w.overlap !== 0));
+  const absCos = needCos && e ? tf.abs(expertCosines(e)) : undefined;
+  if (e && w.diversity !== 0) terms.diversity = expertDiversity(e, absCos);
+  if (e && w.semantic !== 0) terms.semantic = semanticOrthogonality(e, absCos);
+  if (alpha && e && w.overlap !== 0) terms.overlap = expertOverlap(alpha, e, absCos);
+  if (alpha && mb.pairs && mb.pairs.prev.length > 0) terms.temporal = temporalConsistency(alpha, mb.pairs);
+  if (w.alignment !== 0 && alpha) {
+    if (target === "opinion") {
+      if (opinion && confident) terms.alignment = opinionAlignmentLoss(alpha, opinion, confident);
+    } else if (operatorScores && mb.opToExpert) {
+      terms.alignment = alignmentLoss(
+        operatorScores,
+        mb.opToExpert,
+        alpha,
+        phase.alignmentTemperature,
+        target === "centred",
+      );
+    }
+  }
+  if (w.operator !== 0 && ev.opinionLogProb && ev.opinionCovered)
+    terms.operator = operatorUtilityLoss(ev.opinionLogProb, ev.opinionCovered, mb.advantages);
+  return { ppo, terms };
+}
+
+/** The total loss of one minibatch (see minibatchTerms). */
+export function minibatchLoss(ev: PolicyEvaluation, mb: MinibatchData): tf.Scalar {
+  const { terms } = minibatchTerms(ev, mb);
+  return totalLoss(terms, mb.phase, mb.config.valueCoef).total;
 }
 
 export async function ppoUpdate(args: PpoUpdateArgs): Promise<PpoUpdateMetrics> {
@@ -211,60 +296,16 @@ export async function ppoUpdate(args: PpoUpdateArgs): Promise<PpoUpdateMetrics> 
         let metricVec: tf.Tensor | null = null;
         const { value: loss, grads } = tf.variableGrads(() => {
           const ev = policy.evaluate(idx);
-          const ppo = ppoLosses({
-            logProb: ev.logProb,
+          const { ppo, terms } = minibatchTerms(ev, {
             oldLogProb: gatherF32(data.oldLogProb, idx),
-            advantages: gatherF32(adv, idx),
-            entropy: ev.entropy,
-            value: ev.value,
             oldValue: gatherF32(data.oldValue, idx),
             returns: gatherF32(data.returns, idx),
-            clip: config.clip,
-            valueClip: config.valueClip,
+            advantages: gatherF32(adv, idx),
+            pairs,
+            config,
+            phase,
+            opToExpert: args.opToExpert,
           });
-          const terms: LossTerms = {
-            policyLoss: ppo.policyLoss,
-            valueLoss: ppo.valueLoss,
-            entropy: ppo.entropy,
-          };
-          const { alpha, expertLogits: e, operatorScores, opinion } = ev;
-          const target = config.alignmentTarget ?? "raw";
-          // Where the graph is confident (constant): alignment acts there, load balancing only elsewhere.
-          const confident = ev.opinionConfident ? tf.tensor1d(ev.opinionConfident) : undefined;
-          // Aux terms are built only when weighted (a zero-weighted term would still cost a backward pass);
-          // routing entropy is always computed because it is the main routing metric.
-          if (alpha) terms.routingEntropy = routingEntropy(alpha);
-          if (alpha && w.loadBalance !== 0)
-            terms.loadBalance = loadBalance(
-              alpha,
-              config.loadBalance ?? "variance",
-              confident && target === "opinion" ? (tf.sub(1, confident) as tf.Tensor1D) : undefined,
-            );
-          // |cos| between experts is shared by three terms: build it (and its backward pass) once.
-          const needCos = e && (w.diversity !== 0 || w.semantic !== 0 || (alpha && w.overlap !== 0));
-          const absCos = needCos && e ? tf.abs(expertCosines(e)) : undefined;
-          if (e && w.diversity !== 0) terms.diversity = expertDiversity(e, absCos);
-          if (e && w.semantic !== 0) terms.semantic = semanticOrthogonality(e, absCos);
-          if (alpha && e && w.overlap !== 0) terms.overlap = expertOverlap(alpha, e, absCos);
-          if (alpha && pairs && pairs.prev.length > 0) terms.temporal = temporalConsistency(alpha, pairs);
-          if (w.alignment !== 0 && alpha) {
-            if (target === "opinion") {
-              if (opinion && confident) terms.alignment = opinionAlignmentLoss(alpha, opinion, confident);
-            } else if (operatorScores && args.opToExpert) {
-              terms.alignment = alignmentLoss(
-                operatorScores,
-                args.opToExpert,
-                alpha,
-                phase.alignmentTemperature,
-                target === "centred",
-              );
-            }
-          }
-          if (w.operator !== 0 && ev.opinionLogProb && ev.opinionCovered) {
-            const a = new Float32Array(idx.length);
-            for (let i = 0; i < idx.length; i++) a[i] = adv[idx[i]];
-            terms.operator = operatorUtilityLoss(ev.opinionLogProb, ev.opinionCovered, a);
-          }
           const { total, weighted } = totalLoss(terms, phase, config.valueCoef);
           const raw: [string, tf.Scalar][] = [
             ["policy", terms.policyLoss],

@@ -50,7 +50,6 @@ import { blobsToWeights, weightsToBlobs } from "./weights-blobs.js";
 
 export const NUM_SCORE_ACTIONS = 23;
 
-
 export interface TrainOptions {
   /** Continue the run in this folder (its latest checkpoint) or from this checkpoint folder. */
   resume?: string;
@@ -504,13 +503,13 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
         tf.dispose(out);
         const ent = entV.length ? entV[0] : null;
         gatEntropy = ent;
-        if (router?.normalize === "per-expert" && rawLogits.length) router.setLogitStats(logitStats(rawLogits, K));
+        if (router?.normalize === "per-expert" && rawLogits.length)
+          router.setLogitStats(logitStats(rawLogits, K));
       }
       const routing = routingStats(buffer.alpha, policy.expertNames);
-      const opinion =
-        buffer.shape.opinion
-          ? opinionStats(buffer.alpha, buffer.opinion, buffer.opinionValid, K, policy.confidence)
-          : null;
+      const opinion = buffer.shape.opinion
+        ? opinionStats(buffer.alpha, buffer.opinion, buffer.opinionValid, K, policy.confidence)
+        : null;
       if (router && phase.balanceBiasRate > 0) {
         // Shares over the steps where the graph is not confident: balancing must not argue with the graph.
         router.stepBalance(balanceShares(buffer, K, policy.confidence), phase.balanceBiasRate);

@@ -5,7 +5,7 @@ import type { ModelConfigInput } from "../../src/model/config.js";
 import type { Policy, PolicyBatch } from "../../src/model/policy.js";
 
 export const tinyGraph = () =>
-  syntheticGraph({ conditions: 10, operators: 6, effects: 4, edges: 30, seed: 5 });
+  syntheticGraph({ conditions: 10, operators: 6, effects: 4, edges: 30, seed: 5, actions: 5 });
 
 export const smallConfig: ModelConfigInput = {
   seed: 7,

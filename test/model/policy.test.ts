@@ -48,12 +48,16 @@ describe("policy", () => {
     const acts = Int32Array.from({ length: 12 }, (_, i) => i % A);
     const whole = tf.tidy(() => {
       const ev = policy.evaluate(b, acts);
-      return [ev.hLogic, ev.operatorScores, ev.logits, ev.value].map((t) => Array.from(t.dataSync()));
+      return [ev.hLogic!, ev.operatorScores!, ev.opinion!, ev.logits, ev.value].map((t) =>
+        Array.from(t.dataSync()),
+      );
     });
     for (let i = 0; i < 12; i++) {
       const one = tf.tidy(() => {
         const ev = policy.evaluate(sliceBatch(b, [i], C), acts.subarray(i, i + 1));
-        return [ev.hLogic, ev.operatorScores, ev.logits, ev.value].map((t) => Array.from(t.dataSync()));
+        return [ev.hLogic!, ev.operatorScores!, ev.opinion!, ev.logits, ev.value].map((t) =>
+          Array.from(t.dataSync()),
+        );
       });
       one.forEach((part, j) => {
         const w = part.length;
@@ -69,7 +73,7 @@ describe("policy", () => {
     b.masks.set([0, 0, 1, 1, 0, 0, 1], C);
     const [h, o] = tf.tidy(() => {
       const ev = policy.evaluate(b);
-      return [Array.from(ev.hLogic.dataSync()), Array.from(ev.operatorScores.dataSync())];
+      return [Array.from(ev.hLogic!.dataSync()), Array.from(ev.operatorScores!.dataSync())];
     });
     const d = h.length / 2;
     assert.ok(maxAbsDiff(h.slice(0, d), h.slice(d)) > 1e-2, "h_logic identical for different masks");
@@ -82,7 +86,7 @@ describe("policy", () => {
     b.masks.fill(0);
     b.masks.set([1, 1, 0, 0, 1], 0);
     b.masks.set([0, 0, 1, 1, 0, 0, 1], C);
-    const r = policy.act(b, { rng: new Rng(0), greedy: true }).readoutAttention;
+    const r = policy.act(b, { rng: new Rng(0), greedy: true }).readoutAttention!;
     const P = graph.operatorNodes.length + graph.effectNodes.length;
     assert.equal(r.length, 2 * P);
     for (let row = 0; row < 2; row++) {
@@ -96,7 +100,7 @@ describe("policy", () => {
     assert.ok(maxAbsDiff(Array.from(r.subarray(0, P)), Array.from(r.subarray(P))) > 1e-6);
   });
 
-  it("GAT parameters get non-zero gradients from a PPO-style loss (packed and per-tensor variables agree)", () => {
+  it("the PPO terms reach every parameter but the operator-utility head (packed and per-tensor variables agree)", () => {
     const b = batchOf(16, 3);
     const rng = new Rng(1);
     const first = policy.act(b, { rng });
@@ -107,12 +111,13 @@ describe("policy", () => {
     const { grads } = tf.variableGrads(() => ppoLoss(policy, b, first.action, first.logProb, adv, ret), vars);
     const named = policy.namedGradients!(grads);
     Object.values(grads).forEach((g) => g.dispose());
-    // Everything in the GAT feeds h_logic except the operator-score head (used by auxiliary losses only).
-    const gatNames = [...named.keys()].filter((n) => n.startsWith("gat.") && !n.startsWith("gat.opHead"));
-    assert.ok(gatNames.length > 10);
-    for (const n of gatNames) {
-      const norm = named.get(n)!.values.reduce((a, v) => a + Math.abs(v), 0);
-      assert.ok(norm > 0, `zero gradient for ${n}`);
+    // Everything feeds the policy, the value or the router except the utility head, which only the graph's
+    // opinion reads: the operator-utility loss trains it (its gradient from the update's own loss is checked in
+    // test/train/ppo-update.test.ts).
+    for (const [n, g] of named) {
+      const norm = g.values.reduce((a, v) => a + Math.abs(v), 0);
+      if (n.startsWith("gat.opHead")) assert.equal(norm, 0, `${n} should get no gradient from the PPO terms`);
+      else assert.ok(norm > 0, `zero gradient for ${n}`);
     }
     // The same policy with one variable per parameter: same loss gradient, tensor by tensor.
     const loose = createPolicy({ ...smallConfig, packParams: false }, graph);
@@ -144,7 +149,8 @@ describe("policy", () => {
           tf.sum(tf.mul(ev.logProb!, tf.tensor1d(wts))),
           tf.mul(0.3, tf.sum(tf.square(ev.value))),
           tf.mul(0.1, tf.sum(ev.entropy)),
-          tf.mul(0.05, tf.sum(tf.square(ev.operatorScores))),
+          // The operator-utility loss's own term (unit weights): −Σ log π_G(a|s) over covered rows.
+          tf.mul(-0.2, tf.sum(tf.mul(ev.opinionLogProb!, tf.tensor1d(ev.opinionCovered!)))),
         ]) as tf.Scalar;
       };
       const [flat] = p.trainableVariables();
@@ -245,10 +251,11 @@ describe("policy", () => {
     );
     assert.throws(() => policy.evaluate(b, new Int32Array([0, 9])), /action/);
     assert.throws(() => createPolicy({ gat: { dim: 0 } }, graph), /gat\.dim/);
-    assert.throws(() => (policy.routing = { mode: "sparsemax", tau: -1 }), InvalidArgumentError);
-    policy.routing = { mode: "entmax15", tau: 0.5 };
-    assert.deepEqual(policy.routing, { mode: "entmax15", tau: 0.5 });
-    policy.routing = { mode: "softmax", tau: 1 };
+    const router = policy.router!;
+    assert.throws(() => router.setRouting({ mode: "sparsemax", tau: -1 }), InvalidArgumentError);
+    router.setRouting({ mode: "entmax15", tau: 0.5 });
+    assert.deepEqual(router.routing, { mode: "entmax15", tau: 0.5 });
+    router.setRouting({ mode: "softmax", tau: 1 });
   });
 
   it("save/load round-trips; mismatched shapes and graphs fail with a clear message", () => {
@@ -301,23 +308,48 @@ describe("policy", () => {
     const p = createPolicy({ ...smallConfig, routing: { mode: "softmax", tau: 0.5 } }, graph);
     const b = batchOf(5, 12);
     const K = p.numExperts;
-    assert.deepEqual(Array.from(p.routerBias), new Array(K).fill(0));
+    const router = p.router!;
+    assert.deepEqual(Array.from(router.bias), new Array(K).fill(0));
     const bias = Float32Array.from({ length: K }, (_, k) => 0.3 * k - 0.2);
-    p.routerBias = bias;
-    const { z, alpha } = tf.tidy(() => {
+    router.setBias(bias);
+    const { z, alpha, g, valid } = tf.tidy(() => {
       const ev = p.evaluate(b);
-      return { z: Array.from(ev.routerLogits.dataSync()), alpha: Array.from(ev.alpha.dataSync()) };
+      return {
+        z: Array.from(ev.routerLogits!.dataSync()),
+        alpha: Array.from(ev.alpha.dataSync()),
+        g: Array.from(ev.opinion!.dataSync()),
+        valid: Array.from(ev.opinionValid!),
+      };
     });
-    // Independent truth: softmax((z + b)/τ) by hand from the unbiased logits the policy reports.
+    // Independent truth: softmax((z + b·[not confident])/τ) by hand from the unbiased logits and the opinion the
+    // policy reports: the bias never touches a row where the graph is confident (max g ≥ 0.6).
+    let biasedRows = 0;
     for (let i = 0; i < 5; i++) {
-      const e = Array.from({ length: K }, (_, k) => Math.exp((z[i * K + k] + bias[k]) / 0.5));
+      const confident = valid[i] === 1 && Math.max(...g.slice(i * K, (i + 1) * K)) >= p.confidence;
+      if (!confident) biasedRows++;
+      const e = Array.from({ length: K }, (_, k) =>
+        Math.exp((z[i * K + k] + (confident ? 0 : bias[k])) / 0.5),
+      );
       const s = e.reduce((x, y) => x + y, 0);
       for (let k = 0; k < K; k++) assert.ok(close(alpha[i * K + k], e[k] / s, 1e-5, 1e-6), `α[${i},${k}]`);
     }
+    assert.ok(biasedRows > 0, "some rows without a confident opinion");
+    // A threshold every opinion meets: no row is biased, α is the unbiased routing wherever the opinion exists.
+    const all = createPolicy(
+      { ...smallConfig, routing: { mode: "softmax", tau: 0.5 }, opinion: { confidence: 0.01 } },
+      graph,
+    );
+    const plain = tf.tidy(() => Array.from(all.evaluate(b).alpha.dataSync()));
+    all.router!.setBias(bias);
+    const gated = tf.tidy(() => Array.from(all.evaluate(b).alpha.dataSync()));
+    for (let i = 0; i < 5; i++)
+      if (valid[i])
+        assert.ok(maxAbsDiff(plain.slice(i * K, (i + 1) * K), gated.slice(i * K, (i + 1) * K)) < 1e-7);
+    all.dispose();
     const saved = join(dir, "biased");
     p.save(saved);
     const q = loadPolicy(saved, graph);
-    assert.deepEqual(Array.from(q.routerBias), Array.from(bias));
+    assert.deepEqual(Array.from(q.router!.bias), Array.from(bias));
     q.dispose();
     // A file written before the bias existed: drop it from model.json; it loads with a zero bias.
     const meta = JSON.parse(readFileSync(join(saved, "model.json"), "utf8")) as {
@@ -326,9 +358,9 @@ describe("policy", () => {
     meta.tensors = meta.tensors.filter((t) => t.name !== "router.balance_bias");
     writeFileSync(join(saved, "model.json"), JSON.stringify(meta));
     p.load(saved);
-    assert.deepEqual(Array.from(p.routerBias), new Array(K).fill(0));
-    assert.throws(() => (p.routerBias = new Float32Array(K + 1)), /router bias length/);
-    assert.throws(() => (p.routerBias = Float32Array.from({ length: K }, () => NaN)), /router bias\[0\]/);
+    assert.deepEqual(Array.from(router.bias), new Array(K).fill(0));
+    assert.throws(() => router.setBias(new Float32Array(K + 1)), /router bias length/);
+    assert.throws(() => router.setBias(Float32Array.from({ length: K }, () => NaN)), /router bias\[0\]/);
     p.dispose();
   });
 
@@ -343,20 +375,27 @@ describe("policy", () => {
     );
     const b = batchOf(5, 13);
     const K = p.numExperts;
-    assert.deepEqual(Array.from(p.routerLogitNorm.std), new Array(K).fill(1));
+    const router = p.router!;
+    assert.deepEqual(Array.from(router.logitStats.std), new Array(K).fill(1));
     const mean = Float32Array.from({ length: K }, (_, k) => 0.01 * k - 0.02);
     const std = Float32Array.from({ length: K }, (_, k) => 0.005 + 0.01 * k);
     const bias = Float32Array.from({ length: K }, (_, k) => 0.1 * k);
-    p.routerLogitNorm = { mean, std };
-    p.routerBias = bias;
-    const { z, alpha } = tf.tidy(() => {
+    router.setLogitStats({ mean, std });
+    router.setBias(bias);
+    const { z, alpha, g, valid } = tf.tidy(() => {
       const ev = p.evaluate(b);
-      return { z: Array.from(ev.routerLogits.dataSync()), alpha: Array.from(ev.alpha.dataSync()) };
+      return {
+        z: Array.from(ev.routerLogits!.dataSync()),
+        alpha: Array.from(ev.alpha.dataSync()),
+        g: Array.from(ev.opinion!.dataSync()),
+        valid: Array.from(ev.opinionValid!),
+      };
     });
-    // Independent truth: softmax(((z − μ)/σ + b)/τ) by hand from the raw logits the policy reports.
+    // Independent truth: softmax(((z − μ)/σ + b·[not confident])/τ) by hand from the raw logits the policy reports.
     for (let i = 0; i < 5; i++) {
+      const confident = valid[i] === 1 && Math.max(...g.slice(i * K, (i + 1) * K)) >= p.confidence;
       const e = Array.from({ length: K }, (_, k) =>
-        Math.exp(((z[i * K + k] - mean[k]) / std[k] + bias[k]) / 0.5),
+        Math.exp(((z[i * K + k] - mean[k]) / std[k] + (confident ? 0 : bias[k])) / 0.5),
       );
       const s = e.reduce((x, y) => x + y, 0);
       for (let k = 0; k < K; k++) assert.ok(close(alpha[i * K + k], e[k] / s, 1e-4, 1e-6), `α[${i},${k}]`);
@@ -364,8 +403,8 @@ describe("policy", () => {
     const saved = join(dir, "normalised");
     p.save(saved);
     const q = loadPolicy(saved, graph);
-    assert.deepEqual(Array.from(q.routerLogitNorm.mean), Array.from(mean));
-    assert.deepEqual(Array.from(q.routerLogitNorm.std), Array.from(std));
+    assert.deepEqual(Array.from(q.router!.logitStats.mean), Array.from(mean));
+    assert.deepEqual(Array.from(q.router!.logitStats.std), Array.from(std));
     q.dispose();
     // Files written before the statistics existed load with the identity.
     const meta = JSON.parse(readFileSync(join(saved, "model.json"), "utf8")) as {
@@ -374,10 +413,10 @@ describe("policy", () => {
     meta.tensors = meta.tensors.filter((t) => !t.name.startsWith("router.logit_"));
     writeFileSync(join(saved, "model.json"), JSON.stringify(meta));
     p.load(saved);
-    assert.deepEqual(Array.from(p.routerLogitNorm.mean), new Array(K).fill(0));
-    assert.deepEqual(Array.from(p.routerLogitNorm.std), new Array(K).fill(1));
+    assert.deepEqual(Array.from(router.logitStats.mean), new Array(K).fill(0));
+    assert.deepEqual(Array.from(router.logitStats.std), new Array(K).fill(1));
     assert.throws(
-      () => (p.routerLogitNorm = { mean, std: new Float32Array(K) }),
+      () => router.setLogitStats({ mean, std: new Float32Array(K) }),
       /router logit std\[0\]: 0; expected a finite number > 0/,
     );
     p.dispose();
@@ -396,10 +435,10 @@ describe("policy", () => {
       );
       const K = p.numExperts;
       const s = 4;
-      p.routerLogitNorm = {
+      p.router!.setLogitStats({
         mean: Float32Array.from({ length: K }, (_, k) => 0.05 * k),
         std: new Float32Array(K).fill(s),
-      };
+      });
       const b = batchOf(6, 21);
       const w = Float32Array.from({ length: 6 * K }, (_, i) => Math.sin(i + 1));
       // A loss that reaches the router's weights only through α.

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InvalidArgumentError } from "../../src/util/index.js";
 import { balanceBiasStep, logitStats } from "../../src/model/index.js";
-import { close } from "./helpers.js";
+import { close } from "../train/helpers.js";
 
 describe("balanceBiasStep", () => {
   it("moves under-used experts up and over-used ones down by the rate, then re-centres", () => {

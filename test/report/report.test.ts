@@ -98,7 +98,21 @@ function syntheticEval(name: string, scores: number[], seedStart: number, maxSte
       ],
       scenarioSteps: [10, 20, 40, 30],
       mutualInformation: 0.31,
+      mutualInformationShuffled: { mean: 0.004, max: 0.009, permutations: 20 },
       normalisedMutualInformation: 0.24,
+    },
+    graph: {
+      confidence: 0.6,
+      opinionEntropy: 0.7,
+      confidentShare: 0.4,
+      agreement: 0.55,
+      agreementConfident: 0.8,
+      suggestedTable: [
+        [6, 2, 2, 0],
+        [10, 4, 4, 2],
+        [5, 5, 25, 5],
+        [5, 5, 5, 15],
+      ],
     },
     operators: {
       source: "operatorScores",

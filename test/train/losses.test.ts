@@ -6,7 +6,10 @@ import {
   expertDiversity,
   expertOverlap,
   loadBalance,
+  opinionAlignmentLoss,
   operatorExpertMatrix,
+  operatorUtilityLoss,
+  UTILITY_WEIGHT_MAX,
   phaseAt,
   ppoLosses,
   routingEntropy,
@@ -209,6 +212,91 @@ describe("hypergraph–router alignment", () => {
     tf.dispose([m, scores, alpha]);
   });
 
+  it("opinion alignment: −log α̃ of argmax g on confident rows only, averaged over all rows; no gradient into g", () => {
+    const alpha = tf.tensor2d([
+      [0.6, 0.4],
+      [0.3, 0.7],
+      [0.5, 0.5],
+    ]);
+    const g = tf.tensor2d([
+      [0.2, 0.8],
+      [0.9, 0.1],
+      [0.5, 0.5],
+    ]);
+    const confident = tf.tensor1d([1, 1, 0]);
+    // Rows 0 and 1 suggest experts 1 and 0: −(log α̃(0.4) + log α̃(0.3)) / 3; row 2 contributes nothing.
+    const want = -(Math.log(sm(0.4)) + Math.log(sm(0.3))) / 3;
+    close(scalar(opinionAlignmentLoss(alpha, g, confident)), want, 1e-6);
+    const [ga, gg] = tf.grads((a: tf.Tensor, o: tf.Tensor) =>
+      opinionAlignmentLoss(a as tf.Tensor2D, o as tf.Tensor2D, confident),
+    )([alpha, g]);
+    closeAll(gg.dataSync(), [0, 0, 0, 0, 0, 0], 0, "no gradient into the opinion");
+    closeAll(ga.dataSync(), [0, -0.9 / sm(0.4) / 3, -0.9 / sm(0.3) / 3, 0, 0, 0], 1e-5);
+    tf.dispose([alpha, g, confident, ga, gg]);
+  });
+
+  it("does not cancel routing-entropy minimisation where the router follows the graph (the old target did)", () => {
+    // α = softmax(z/τ) over K = 4 experts for 6 states; the graph is confident and suggests each state's current
+    // argmax. Gradients on the logits z: alignment (new target), the old KL towards a near-uniform p, and +H(α)
+    // (fine-tune minimises routing entropy).
+    const zs = [
+      [1.2, 0.3, 0.1, -0.4],
+      [0.1, 0.9, 0.2, 0.0],
+      [-0.3, 0.2, 1.0, 0.4],
+      [0.0, 0.1, 0.3, 0.8],
+      [0.7, 0.6, -0.2, 0.1],
+      [0.2, -0.1, 0.5, 0.3],
+    ];
+    const tau = 0.5;
+    const z = tf.tensor2d(zs);
+    const top = zs.map((r) => r.indexOf(Math.max(...r)));
+    const g = tf.tensor2d(top.map((k) => [0, 1, 2, 3].map((j) => (j === k ? 0.85 : 0.05))));
+    const conf = tf.tensor1d(new Array(6).fill(1));
+    const alphaOf = (zz: tf.Tensor) => tf.softmax(tf.div(zz, tau)) as tf.Tensor2D;
+    const flat = (t: tf.Tensor) => Array.from(t.dataSync());
+    const cos = (a: number[], b: number[]) => {
+      const d = a.reduce((s2, x, i) => s2 + x * b[i], 0);
+      return d / Math.sqrt(a.reduce((s2, x) => s2 + x * x, 0) * b.reduce((s2, x) => s2 + x * x, 0));
+    };
+    const gH = flat(tf.grad((zz: tf.Tensor) => routingEntropy(alphaOf(zz)))(z));
+    const gNew = flat(tf.grad((zz: tf.Tensor) => opinionAlignmentLoss(alphaOf(zz), g, conf))(z));
+    // The old target: KL(p ‖ α̃) with p ≈ uniform (the untrained operator head's opinion).
+    const m = operatorExpertMatrix([0, 1, 2, 3], 4);
+    const flatScores = tf.tensor2d(zs.map((_, i) => [0.01 * i, 0, -0.01 * i, 0.005]));
+    const gOld = flat(tf.grad((zz: tf.Tensor) => alignmentLoss(flatScores, m, alphaOf(zz), 1))(z));
+    const cNew = cos(gNew, gH);
+    const cOld = cos(gOld, gH);
+    assert.ok(cNew > 0.5, `alignment vs entropy minimisation: cos ${cNew}`);
+    assert.ok(cOld < -0.9, `old alignment vs entropy minimisation: cos ${cOld}`);
+    tf.dispose([z, g, conf, m, flatScores]);
+  });
+
+  it("operator utility: −Σ c·min(e^Â, 20)·log π_G / Σ c over covered rows (hand-computed)", () => {
+    const logp = tf.tensor1d([Math.log(0.5), Math.log(0.2), Math.log(0.1), Math.log(0.3)]);
+    const covered = Float32Array.from([1, 0, 1, 1]);
+    const adv = Float32Array.from([0.5, 2, -1, 4]);
+    const w = [Math.exp(0.5), 0, Math.exp(-1), Math.min(Math.exp(4), UTILITY_WEIGHT_MAX)];
+    const want = -(w[0] * Math.log(0.5) + w[2] * Math.log(0.1) + w[3] * Math.log(0.3)) / 3;
+    close(scalar(operatorUtilityLoss(logp, covered, adv)), want, 1e-5);
+    close(scalar(operatorUtilityLoss(logp, new Float32Array(4), adv)), 0, 0, "no covered row: 0");
+    assert.throws(() => operatorUtilityLoss(logp, covered, new Float32Array(3)), /advantages length/);
+    assert.throws(() => operatorUtilityLoss(logp, covered, adv, 0), /beta/);
+    logp.dispose();
+  });
+
+  it("load balance restricted to rows: means over the marked rows only", () => {
+    const a = tf.tensor2d([
+      [0.7, 0.2, 0.1],
+      [0.1, 0.2, 0.7],
+      [1, 0, 0],
+    ]);
+    // Rows 0 and 1 only: the same as the unrestricted loss on those rows (2/225).
+    close(scalar(loadBalance(a, "variance", tf.tensor1d([1, 1, 0]))), 2 / 225, 1e-6);
+    // Switch form on rows 0, 1: f = [0.5, 0, 0.5], ᾱ = [0.4, 0.2, 0.4] → 0.2.
+    close(scalar(loadBalance(a, "switch", tf.tensor1d([1, 1, 0]))), 0.2, 1e-6);
+    a.dispose();
+  });
+
   it("stopGradient is the identity forward and zero backward", () => {
     const x = tf.tensor1d([1, 2]);
     const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(stopGradient(v), v)))(x);
@@ -263,12 +351,23 @@ describe("PPO losses", () => {
       semantic: s(8),
       temporal: s(9),
       overlap: s(10),
+      operator: s(11),
     };
     const cfg = defaultConfig();
     // Transition at its start: c_αH = 0.1, sign −1
     const tr = phaseAt(cfg, 1000);
     const want =
-      1 + 0.5 * 2 - 0.02 * 3 - 0.1 * 4 + 0.01 * 5 + 0.01 * 6 + 0.1 * 7 + 0.05 * 8 + 0.01 * 9 + 0.03 * 10;
+      1 +
+      0.5 * 2 -
+      0.02 * 3 -
+      0.1 * 4 +
+      0.01 * 5 +
+      0.01 * 6 +
+      0.1 * 7 +
+      0.05 * 8 +
+      0.01 * 9 +
+      0.03 * 10 +
+      0.05 * 11;
     const { total, weighted } = totalLoss(terms, tr, 0.5);
     close(scalar(total), want, 1e-6);
     close(scalar(weighted.routingEntropy), -0.4, 1e-6);

@@ -3,7 +3,7 @@ import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
-import { FileFormatError } from "../../src/util/index.js";
+import { FileFormatError, InvalidArgumentError } from "../../src/util/index.js";
 import {
   MetricsWriter,
   TrainingLog,
@@ -15,6 +15,7 @@ import {
   formatPhaseBanner,
   formatUpdateLine,
   meanAlpha,
+  opinionStats,
   phaseAt,
   readMetrics,
   routingEntropyPerStep,
@@ -49,6 +50,49 @@ describe("routing statistics from stored α", () => {
     close(explainedVariance([1, 2, 2], [1, 2, 3]), 2 / 3, 1e-12);
     close(explainedVariance([1, 2, 3], [1, 2, 3]), 1, 1e-12);
     assert.ok(Number.isNaN(explainedVariance([0, 0], [1, 1])));
+  });
+});
+
+describe("opinion statistics (router vs the graph's opinion)", () => {
+  // Five steps, K = 3, threshold 0.6. Step 3 has no opinion (valid 0): had it counted, it would be a
+  // confident (g = 1), disagreeing step with entropy 0, and every statistic below would change.
+  //   t  g                 valid  max g ≥ .6  argmax g  α               argmax α  agree
+  //   0  [.7, .2, .1]      1      yes         0         [.6, .3, .1]    0         yes
+  //   1  [.5, .25, .25]    1      no          0         [.6, .2, .2]    0         yes
+  //   2  [.1, .1, .8]      1      yes         2         [.5, .4, .1]    0         no
+  //   3  [1, 0, 0]         0      -           0         [0, 1, 0]       1         -
+  //   4  [.4, .4, .2]      1      no          0 (tie)   [.5, .3, .2]    0         yes
+  const opinion = [0.7, 0.2, 0.1, 0.5, 0.25, 0.25, 0.1, 0.1, 0.8, 1, 0, 0, 0.4, 0.4, 0.2];
+  const alpha = [0.6, 0.3, 0.1, 0.6, 0.2, 0.2, 0.5, 0.4, 0.1, 0, 1, 0, 0.5, 0.3, 0.2];
+  const valid = [1, 1, 1, 0, 1];
+
+  it("entropy over steps with an opinion, confident share over all steps, agreement", () => {
+    const s = opinionStats(alpha, opinion, valid, 3, 0.6);
+    // H(.7,.2,.1) = .7·0.356675 + .2·1.609438 + .1·2.302585 = 0.801819
+    // H(.5,.25,.25) = 1.5 ln 2 = 1.039721
+    // H(.1,.1,.8) = .2·2.302585 + .8·0.223144 = 0.639032
+    // H(.4,.4,.2) = .8·0.916291 + .2·1.609438 = 1.054920
+    // mean over the 4 valid steps = 3.535491 / 4 = 0.883873 (the code's ln(g + 1e-8) adds < 4e-8)
+    close(s.opinion_entropy, 0.8838728377548941, 1e-7, "opinion_entropy");
+    assert.equal(s.opinion_confident_share, 2 / 5, "2 confident steps (0, 2) of all 5");
+    assert.equal(s.graph_router_agreement, 3 / 4, "steps 0, 1, 4 of the 4 valid ones");
+    assert.equal(s.graph_router_agreement_confident, 1 / 2, "step 0 of the confident steps 0, 2");
+  });
+
+  it("NaN agreement on confident steps when there are none; NaN everything without an opinion", () => {
+    const s = opinionStats(alpha, opinion, valid, 3, 0.95);
+    assert.equal(s.opinion_confident_share, 0);
+    assert.equal(s.graph_router_agreement, 3 / 4);
+    assert.ok(Number.isNaN(s.graph_router_agreement_confident));
+    const none = opinionStats(alpha, opinion, [0, 0, 0, 0, 0], 3, 0.6);
+    assert.ok(Number.isNaN(none.opinion_entropy) && Number.isNaN(none.graph_router_agreement));
+    assert.equal(none.opinion_confident_share, 0);
+  });
+
+  it("rejects α or opinion arrays that are not steps × K", () => {
+    assert.throws(() => opinionStats(alpha.slice(1), opinion, valid, 3, 0.6), InvalidArgumentError);
+    assert.throws(() => opinionStats(alpha, opinion.slice(3), valid, 3, 0.6), /alpha\/opinion length/);
+    assert.throws(() => opinionStats(alpha, opinion, valid.slice(1), 3, 0.6), /12 \(4 steps × 3\)/);
   });
 });
 

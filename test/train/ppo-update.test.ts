@@ -20,7 +20,8 @@ const A = 3;
 const K = 2;
 const OPS = 4;
 const cfg = defaultConfig();
-const ppo = { ...cfg.ppo, minibatchSize: 16 };
+// The toy policy has operator scores but no graph opinion: align through the operator → expert matrix.
+const ppo = { ...cfg.ppo, minibatchSize: 16, alignmentTarget: "centred" as const };
 
 /** Advantage +1 where the stored action is 0, −1 otherwise; returns near the current values. */
 function batchFor(policy: ToyPolicy): PpoBatch {
@@ -183,6 +184,45 @@ describe("ppoUpdate on a toy policy", () => {
     assert.equal(m2.lr, 5e-5 * 0.5);
     policy.dispose();
     optimizer.dispose();
+  });
+
+  it("clipping: the applied step has global norm maxGradNorm (plain SGD, one minibatch)", async () => {
+    const data = toyData(B, 5, A, 11);
+    const policy = new ToyPolicy(data, A, K, OPS, 3);
+    const batch = batchFor(policy);
+    const opToExpert = operatorExpertMatrix([0, 0, 1, 1], K);
+    // SGD bakes its rate into a constant when built (setLearningRate only sets the field Adam reads), so the
+    // phase lr is the one SGD was built with: the step is then exactly −lr · scale · g. A step of norm ≈ 1
+    // against weights of ≈ 0.1 keeps the float32 rounding of w + Δw (≈ 1e-8 a weight) far below the tolerance.
+    const lr = 1000;
+    const optimizer = tf.train.sgd(lr);
+    const maxGradNorm = 1e-3;
+    const before = policy.weights();
+    const metrics = await ppoUpdate({
+      policy,
+      optimizer,
+      data: batch,
+      config: { ...ppo, epochs: 1, minibatchSize: B, maxGradNorm, targetKl: null },
+      phase: { ...phaseAt(cfg, 1500), lr },
+      rng: new Rng(0),
+      opToExpert,
+    });
+    assert.equal(metrics.rolledBack, null);
+    assert.equal(metrics.steps, 1);
+    assert.equal(metrics.lr, lr);
+    assert.ok(Number.isFinite(metrics.losses.alignment), "the alignment term is part of the gradient");
+    const norm = metrics.gradNorm; // one minibatch: the mean pre-clip norm is that step's norm
+    assert.equal(metrics.gradNormMax, norm);
+    assert.ok(norm > 10 * maxGradNorm, `pre-clip gradient norm ${norm} must exceed the limit`);
+    let sq = 0;
+    policy.weights().forEach((w, i) => w.forEach((x, j) => (sq += (x - before[i][j]) ** 2)));
+    const step = Math.sqrt(sq);
+    // scale = maxGradNorm / (norm + 1e-6): ‖Δw‖ = lr · maxGradNorm · norm / (norm + 1e-6)
+    const expected = (lr * maxGradNorm * norm) / (norm + 1e-6);
+    assert.ok(Math.abs(step - expected) <= 1e-6 * expected, `‖Δw‖ = ${step}, expected ${expected}`);
+    policy.dispose();
+    optimizer.dispose();
+    opToExpert.dispose();
   });
 
   it("validates the batch", async () => {

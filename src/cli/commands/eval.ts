@@ -54,9 +54,16 @@ export function formatEvalText(r: EvalResult): string {
       .map(([k, v]) => `${k} ${f(v * 100, 1)}%`)
       .join(" | ")}`,
     `specialisation I(scenario; dominant expert) = ${f(r.specialisation.mutualInformation, 4)} nats` +
+      ` | shuffled-scenario control ${f(r.specialisation.mutualInformationShuffled.mean, 4)}` +
+      ` (max ${f(r.specialisation.mutualInformationShuffled.max, 4)} of ${r.specialisation.mutualInformationShuffled.permutations})` +
       (r.specialisation.normalisedMutualInformation !== null
-        ? ` (normalised ${f(r.specialisation.normalisedMutualInformation, 3)})`
+        ? ` | normalised ${f(r.specialisation.normalisedMutualInformation, 3)}`
         : ""),
+    r.graph
+      ? `graph   opinion H(g) ${f(r.graph.opinionEntropy, 3)} | confident (max g ≥ ${r.graph.confidence}) on ` +
+        `${f(r.graph.confidentShare * 100, 1)}% of steps | dominant = suggested expert on ` +
+        `${f(r.graph.agreement * 100, 1)}% (confident steps: ${f(r.graph.agreementConfident * 100, 1)}%)`
+      : "graph   – (no logic stream)",
   ];
   if (r.files.summary)
     lines.push(
