@@ -423,6 +423,7 @@ const LOSS_ORDER = [
   "loadBalance",
   "diversity",
   "alignment",
+  "operator",
   "semantic",
   "temporal",
   "overlap",
@@ -481,6 +482,11 @@ export function diagnosticsChart(run: RunData): ChartSpec {
     "gat_attention_entropy",
     "advantage_std",
     "reward_std",
+    // The graph's opinion against the router (runs with a logic stream).
+    "opinion_entropy",
+    "opinion_confident_share",
+    "graph_router_agreement",
+    "graph_router_agreement_confident",
   ].filter((k) => keys.has(k));
   const { option, height } = panels(
     "PPO diagnostics",

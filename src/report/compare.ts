@@ -141,10 +141,17 @@ export function pickEvals(runs: RunData[]): (EvalFile | null)[] {
   });
 }
 
+/** What the model of a run is ("moe-graph" when the config does not say: the default). */
+const archOf = (r: RunData): string => {
+  const m = r.config?.model as { arch?: string; graphShuffleSeed?: number | null } | undefined;
+  const arch = m?.arch ?? "moe-graph";
+  return m?.graphShuffleSeed !== undefined && m.graphShuffleSeed !== null ? `${arch}, shuffled graph` : arch;
+};
+
 export function buildComparePage(
   runDirs: string[],
   opts: CompareOptions = {},
-): { html: string; charts: ChartSpec[] } {
+): { html: string; charts: ChartSpec[]; markdown: string } {
   if (runDirs.length < 2)
     throw new InvalidArgumentError("runs to compare", runDirs, "at least two run folders");
   const W = opts.window ?? 100;
@@ -192,6 +199,7 @@ export function buildComparePage(
       "The runs trained for different numbers of episodes; the training window compares different stages.",
     );
 
+  const md: string[][] = [];
   const rows = runs.map((r, i) => {
     const e = evals[i]?.summary ?? null;
     const tr = summarize(lastScores(r));
@@ -205,6 +213,21 @@ export function buildComparePage(
       diff = `${d >= 0 ? "+" : ""}${fmt(d)} ${fmtCi(ci)}${paired ? " paired" : ""}`;
       verdict = ci ? (ci[0] > 0 ? "better" : ci[1] < 0 ? "worse" : "within noise") : "";
     }
+    const sp = e?.specialisation;
+    const miCtl = sp?.mutualInformationShuffled ? fmt(sp.mutualInformationShuffled.mean, 4) : "–";
+    const g = e?.graph ?? null;
+    md.push([
+      r.name,
+      archOf(r),
+      es ? fmtSummary(es) : "–",
+      i === 0 ? "reference" : `${diff} ${verdict}`.trim(),
+      e ? fmt(e.routing.alphaEntropyStep, 3) : "–",
+      sp ? fmt(sp.mutualInformation, 4) : "–",
+      miCtl,
+      sp ? fmt(sp.normalisedMutualInformation, 3) : "–",
+      g ? `${fmt(g.confidentShare * 100, 1)}%` : "–",
+      g ? `${fmt(g.agreement * 100, 1)}% / ${fmt(g.agreementConfident * 100, 1)}%` : "–",
+    ]);
     return [
       `<span style="color:${runColor(i)}">■</span> ${esc(r.name)}`,
       esc(r.config?.ablation ?? "–"),
@@ -221,6 +244,8 @@ export function buildComparePage(
       e ? fmt(e.routing.alphaEntropyStep, 4) : "–",
       e ? fmt(e.routing.alphaEntropyOfMeanOriginal, 4) : "–",
       e ? fmt(e.specialisation.mutualInformation, 4) : "–",
+      miCtl,
+      g ? `${fmt(g.agreement * 100, 1)}% / ${fmt(g.agreementConfident * 100, 1)}%` : "–",
     ];
   });
   const summaryTable = table(
@@ -238,8 +263,25 @@ export function buildComparePage(
       "per-step H(α)",
       "H(mean α) (orig.)",
       "MI (nats)",
+      "MI, shuffled scenarios",
+      "dominant = graph's expert (all / confident)",
     ],
     rows,
+  );
+  const markdown = markdownTable(
+    [
+      "run",
+      "model",
+      "eval score [95% CI]",
+      `Δ vs ${ref.name} [95% CI]`,
+      "per-step H(α)",
+      "MI (nats)",
+      "MI, shuffled control",
+      "normalised MI",
+      "graph confident",
+      "dominant = graph's expert (all / confident)",
+    ],
+    md,
   );
 
   const charts: ChartSpec[] = [];
@@ -372,11 +414,24 @@ ${warnings.map((w) => `<p class="warn">⚠ ${w}</p>`).join("")}</section>`,
     body,
     data: { charts: charts.map((c) => ({ id: c.id, option: c.option })), replays: [] },
   });
-  return { html, charts };
+  return { html, charts, markdown };
+}
+
+/** A GitHub-flavoured Markdown table (for the README and the terminal). */
+export function markdownTable(head: string[], rows: string[][]): string {
+  const cell = (x: string) => x.replace(/\|/g, "\\|");
+  return [
+    `| ${head.map(cell).join(" | ")} |`,
+    `| ${head.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
+  ].join("\n");
 }
 
 /** Writes the comparison page; returns its path. */
-export function writeCompare(runDirs: string[], opts: CompareOptions = {}): { html: string } {
+export function writeCompare(
+  runDirs: string[],
+  opts: CompareOptions = {},
+): { html: string; markdown: string } {
   const built = buildComparePage(runDirs, opts);
   const out = resolve(
     opts.out ??
@@ -386,5 +441,5 @@ export function writeCompare(runDirs: string[], opts: CompareOptions = {}): { ht
         .slice(0, 120)}.html`,
   );
   writeFileAtomic(out, built.html);
-  return { html: out };
+  return { html: out, markdown: built.markdown };
 }

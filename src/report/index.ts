@@ -7,7 +7,7 @@ export {
   type ReportFiles,
   type RunPage,
 } from "./report.js";
-export { writeCompare, buildComparePage, pickEvals, type CompareOptions } from "./compare.js";
+export { writeCompare, buildComparePage, pickEvals, markdownTable, type CompareOptions } from "./compare.js";
 export { startDashboard, type Dashboard, type DashboardOptions } from "./dashboard.js";
 export {
   loadRun,

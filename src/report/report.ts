@@ -166,6 +166,28 @@ export function evalTablesHtml(file: string, ev: EvalSummary): string {
             ? ` (normalised ${fmt(ev.specialisation.normalisedMutualInformation, 3)})`
             : ""),
       ],
+      // Files written before the control existed lack it.
+      ...(ev.specialisation.mutualInformationShuffled
+        ? [
+            [
+              "same MI, scenarios shuffled across steps (no-association level)",
+              `${fmt(ev.specialisation.mutualInformationShuffled.mean, 4)} nats (max ${fmt(ev.specialisation.mutualInformationShuffled.max, 4)} over ${ev.specialisation.mutualInformationShuffled.permutations})`,
+            ],
+          ]
+        : []),
+      ...(ev.graph
+        ? [
+            ["graph opinion: mean H(g)", `${fmt(ev.graph.opinionEntropy, 4)} nats`],
+            [
+              `graph confident (max g ≥ ${ev.graph.confidence})`,
+              `${fmt(ev.graph.confidentShare * 100, 1)}% of steps`,
+            ],
+            [
+              "dominant expert = graph's suggestion",
+              `${fmt(ev.graph.agreement * 100, 1)}% of steps; ${fmt(ev.graph.agreementConfident * 100, 1)}% where confident`,
+            ],
+          ]
+        : []),
       ...r.expertNames.map((n) => [
         `${esc(n)}: mean α / dominant share`,
         `${fmt(r.alphaMean[n], 4)} / ${fmt((r.dominantShare[n] ?? 0) * 100, 1)}%`,

@@ -89,6 +89,10 @@ const DIAGNOSTICS = [
   "reward_std",
   "rollout_s",
   "update_s",
+  "opinion_entropy",
+  "opinion_confident_share",
+  "graph_router_agreement",
+  "graph_router_agreement_confident",
 ];
 
 function numRecord(v: unknown): Record<string, number | null> {

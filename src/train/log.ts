@@ -42,7 +42,16 @@ export interface UpdateLine {
 
 export function formatUpdateLine(u: UpdateLine): string {
   const l = u.losses;
-  const aux = ["routingEntropy", "loadBalance", "diversity", "alignment", "semantic", "temporal", "overlap"]
+  const aux = [
+    "routingEntropy",
+    "loadBalance",
+    "diversity",
+    "alignment",
+    "operator",
+    "semantic",
+    "temporal",
+    "overlap",
+  ]
     .filter((k) => l[k] !== undefined)
     .map((k) => `${k} ${fmt(l[k])}`)
     .join(", ");

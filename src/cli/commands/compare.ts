@@ -13,6 +13,8 @@ export function registerCompareCommand(program: Command, int: IntParser): void {
     .option("--window <n>", "last n training episodes per run in the table", int("window", 1), 100)
     .action((runs: string[], o: { out?: string; window: number }) => {
       const r = writeCompare(runs, { out: o.out, window: o.window });
-      console.log(`wrote ${r.html}`);
+      // The table as Markdown (paste-ready), then where the page with the charts is.
+      console.log(r.markdown);
+      console.log(`\nwrote ${r.html}`);
     });
 }
