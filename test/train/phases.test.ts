@@ -146,7 +146,11 @@ describe("phaseAt", () => {
     close(phaseAt(cfg, 3000).tau, 0.5, 1e-12);
     close(phaseAt(cfg, 4000).tau, 0.05, 1e-9); // 0.5 · (0.005/0.5)^0.5 = 0.5 · 0.1
     close(phaseAt(cfg, 5000).tau, 0.005, 1e-12);
-    assert.equal(phaseAt(cfg, 0).balanceBiasRate, 0.002);
+    // The bias balancer is off and the operator-utility term on in every default phase.
+    for (const ep of [0, 1500, 4000]) {
+      assert.equal(phaseAt(cfg, ep).balanceBiasRate, 0);
+      assert.equal(phaseAt(cfg, ep).operatorCoef, 0.05);
+    }
   });
 
   it("exponential τ anneal: geometric between the ends", () => {
