@@ -27,6 +27,11 @@ export const ModelConfigSchema = z
       .object({
         /** The opinion is confident on a state when its largest expert share is at least this. */
         confidence: z.number().gt(0).max(1).default(0.6),
+        /**
+         * "balanced": the opinion is g re-weighted by each expert's mean share ḡ over recent states (a buffer the
+         * trainer sets after each update), i.e. the posterior under an equal prior over experts; "none": g as is.
+         */
+        prior: z.enum(["balanced", "none"]).default("balanced"),
       })
       .strict()
       .prefault({}),

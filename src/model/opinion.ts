@@ -27,12 +27,19 @@ import { InvalidArgumentError } from "../util/errors.js";
 
 /** Subtracted from the logit of an expert with no enabled operator (its opinion share is then 0). */
 const UNAVAILABLE = 1e4;
+/** Smallest expert prior ḡ_k (an expert almost never available would otherwise divide by ~0). */
+export const PRIOR_FLOOR = 1e-3;
 /** Operator utilities are clipped to ±this before exp (see forward). */
 export const UTILITY_BOUND = 20;
 
 export interface OpinionOutput {
-  /** g [B, K]: the opinion over experts (uniform on rows without an enabled operator). */
+  /**
+   * The opinion over experts [B, K]: g re-weighted by the expert prior, g_k / ḡ_k normalised (see `setPrior`);
+   * uniform on rows without an enabled operator. Equal to `raw` while the prior is uniform.
+   */
   probs: tf.Tensor2D;
+  /** g [B, K] itself: the experts' shares of π_G (what the operator-utility loss fits). */
+  raw: tf.Tensor2D;
   /** π_G [B, A]: the graph's action distribution. */
   actionProbs: tf.Tensor2D;
   /** [B] 1 where some operator is enabled (the opinion exists), else 0. */
@@ -49,6 +56,8 @@ export class GraphOpinion {
   private readonly expertData: Float32Array;
   /** [ops × A] 1/|actions(j)| on operator j's actions. */
   private readonly actionData: Float32Array;
+  /** ḡ: each expert's mean share of g over recent states (uniform until set). */
+  private priorValue: Float32Array;
 
   constructor(
     graph: Hypergraph,
@@ -75,6 +84,7 @@ export class GraphOpinion {
           Int32Array.from(new Set((graph.nodes[node].actions ?? []).filter((a) => a >= 0 && a < numActions))),
         )
       : [];
+    this.priorValue = new Float32Array(numExperts).fill(1 / numExperts);
     this.expertData = new Float32Array(nOps * numExperts);
     this.actionData = new Float32Array(nOps * numActions);
     for (let j = 0; j < nOps; j++) {
@@ -84,6 +94,31 @@ export class GraphOpinion {
       this.expertData[j * numExperts + k] = 1;
       for (const a of this.acts[j]) this.actionData[j * numActions + a] = 1 / this.acts[j].length;
     }
+  }
+
+  get prior(): Float32Array {
+    return this.priorValue.slice();
+  }
+
+  /**
+   * Sets ḡ, the experts' mean shares of g over recent states (floored at PRIOR_FLOOR, renormalised). The opinion
+   * is then g_k / ḡ_k normalised: which expert the state's evidence favours *relative to how often the agent's
+   * behaviour is explained by it anyway* — the posterior under an equal prior over experts. Without it the
+   * expert whose operators explain most actions (Exploration's moves) is the opinion in nearly every state.
+   */
+  setPrior(p: ArrayLike<number>): void {
+    const K = this.numExperts;
+    if (p.length !== K) throw new InvalidArgumentError("opinion prior length", p.length, `${K} (numExperts)`);
+    const v = new Float32Array(K);
+    let s = 0;
+    for (let k = 0; k < K; k++) {
+      if (!(Number.isFinite(p[k]) && p[k] >= 0))
+        throw new InvalidArgumentError(`opinion prior[${k}]`, p[k], "a finite number ≥ 0");
+      v[k] = Math.max(p[k], PRIOR_FLOOR);
+      s += v[k];
+    }
+    for (let k = 0; k < K; k++) v[k] /= s;
+    this.priorValue = v;
   }
 
   /** [B × ops] 1 where operator j is enabled in row b's condition mask ([B × C], nonzero = active). */
@@ -152,11 +187,14 @@ export class GraphOpinion {
     );
     const g = tf.softmax(v);
     const validT = tf.tensor2d(valid, [B, 1]);
-    const probs = tf.add(tf.mul(g, validT), tf.mul(tf.sub(1, validT), 1 / K)) as tf.Tensor2D;
+    const uniform = tf.mul(tf.sub(1, validT), 1 / K);
+    const raw = tf.add(tf.mul(g, validT), uniform) as tf.Tensor2D;
+    const lifted = tf.div(g, tf.tensor1d(this.priorValue));
+    const probs = tf.add(tf.mul(tf.div(lifted, tf.sum(lifted, 1, true)), validT), uniform) as tf.Tensor2D;
     // q_j = g_k(j) · exp(u_j − m) / s_k(j): the operator's share of its expert, times the expert's weight.
     const q = tf.mul(tf.div(ex, tf.matMul(s, Et)), tf.matMul(g, Et));
     const actionProbs = tf.matMul(q, tf.tensor2d(this.actionData, [nOps, this.numActions])) as tf.Tensor2D;
-    return { probs, actionProbs, valid };
+    return { probs, raw, actionProbs, valid };
   }
 }
 

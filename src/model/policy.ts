@@ -25,6 +25,9 @@ import { ROUTER_BUFFERS, ROUTER_OUT_GAIN, Router } from "./router.js";
 import { VisualEncoder } from "./visual.js";
 import { graphSummary, readModelFile, readWeights, writeWeights } from "./weights-io.js";
 
+/** Name of the opinion's expert prior ḡ among the weights (a buffer, not trained by gradient). */
+export const OPINION_PRIOR = "opinion.prior";
+
 /** Logit given to actions the action mask forbids. */
 export const MASKED_LOGIT = -1e9;
 export { ROUTER_OUT_GAIN };
@@ -61,6 +64,8 @@ export interface PolicyEval {
   operatorScores?: tf.Tensor2D;
   /** The graph's opinion g [B, K] (see opinion.ts; absent without the logic stream). */
   opinion?: tf.Tensor2D;
+  /** g before the expert prior [B, K] (what the operator-utility loss fits; see opinion.ts). */
+  opinionRaw?: tf.Tensor2D;
   /** [B] 1 where the opinion exists (some operator enabled). */
   opinionValid?: Float32Array;
   /** [B] 1 where the opinion is confident (exists and its largest share ≥ `confidence`); evaluate() only. */
@@ -117,6 +122,10 @@ export interface Policy {
   readonly router: Router | null;
   /** The opinion's confidence threshold (config.opinion.confidence). */
   readonly confidence: number;
+  /** ḡ, the experts' mean shares of g (null without a graph opinion); saved with the weights as `opinion.prior`. */
+  readonly opinionPrior: Float32Array | null;
+  /** Sets ḡ (config.opinion.prior "balanced"; the trainer calls it after each update). */
+  setOpinionPrior(p: ArrayLike<number>): void;
   evaluate(batch: PolicyBatch, actions?: Int32Array): PolicyEval;
   act(batch: PolicyBatch, opts: ActOptions): ActResult;
   /** The variables to train: by default ONE flat variable holding every parameter (config.packParams). */
@@ -285,6 +294,7 @@ class MoePolicy implements Policy {
       expertLogits,
       operatorScores: gr?.operatorScores,
       opinion: opinion?.probs,
+      opinionRaw: opinion?.raw,
       opinionValid: opinion?.valid,
       // Read back here, outside any loss: a comparison has no gradient, so the update needs it as a constant.
       opinionConfident:
@@ -398,17 +408,33 @@ class MoePolicy implements Policy {
   numParams(): number {
     return this.ps.numParams();
   }
+  get opinionPrior(): Float32Array | null {
+    return this.opinionHead ? this.opinionHead.prior : null;
+  }
+  setOpinionPrior(p: ArrayLike<number>): void {
+    if (!this.opinionHead)
+      throw new InvalidArgumentError(
+        "opinion prior",
+        "set",
+        `a policy with a graph opinion (arch ${this.arch})`,
+      );
+    this.opinionHead.setPrior(p);
+  }
+
   getWeights(): Map<string, NamedArray> {
     const w = this.ps.getWeights();
     if (this.router) for (const [n, v] of this.router.buffers()) w.set(n, v);
+    if (this.opinionHead) w.set(OPINION_PRIOR, { shape: [this.numExperts], values: this.opinionHead.prior });
     return w;
   }
   /** The router's buffers may be absent (weights saved before they existed): zero bias, identity statistics. */
   setWeights(w: Map<string, NamedArray>): void {
     const rest = new Map(w);
-    for (const n of ROUTER_BUFFERS) rest.delete(n);
+    for (const n of [...ROUTER_BUFFERS, OPINION_PRIOR]) rest.delete(n);
     this.ps.setWeights(rest);
     this.router?.loadBuffers(w);
+    // Weights saved before the prior existed: uniform (the opinion is then g itself).
+    this.opinionHead?.setPrior(w.get(OPINION_PRIOR)?.values ?? new Float32Array(this.numExperts).fill(1));
   }
 
   save(dir: string): void {
@@ -417,7 +443,10 @@ class MoePolicy implements Policy {
 
   load(dir: string): void {
     const expected = new Map(this.ps.entries());
-    const buffers: string[] = this.router ? [...ROUTER_BUFFERS] : [];
+    const buffers: string[] = [
+      ...(this.router ? ROUTER_BUFFERS : []),
+      ...(this.opinionHead ? [OPINION_PRIOR] : []),
+    ];
     for (const n of buffers) expected.set(n, [this.numExperts]);
     this.setWeights(readWeights(dir, expected, this.graph, new Set(buffers)));
   }

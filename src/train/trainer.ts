@@ -491,20 +491,36 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
       update++;
       const router = policy.router;
       let gatEntropy: number | null = null;
+      const balancedPrior = policy.opinionPrior !== null && policy.config.opinion.prior === "balanced";
       if (policy.arch === "moe-graph" || router?.normalize === "per-expert") {
-        // Every stored state (all envs, all steps) under the updated weights: the GAT metric and, with per-expert
-        // normalisation, the statistics the next rollout routes with.
+        // Every stored state (all envs, all steps) under the updated weights: the GAT metric, the opinion's expert
+        // prior ḡ and, with per-expert normalisation, the statistics the next rollout routes with.
         const out = tf.tidy(() => {
           const idx = Int32Array.from({ length: buffer.size }, (_, i) => i);
           const ev = policy.evaluate(buffer.gather(idx));
-          return [ev.gatAttentionEntropy ?? tf.zeros([0]), ev.routerLogits ?? tf.zeros([0])];
+          const none = tf.zeros([0]);
+          return [
+            ev.gatAttentionEntropy ?? none,
+            ev.routerLogits ?? none,
+            ev.opinionRaw ?? none,
+            tf.tensor1d(ev.opinionValid ?? new Float32Array(0)),
+          ];
         });
-        const [entV, rawLogits] = out.map((t) => t.dataSync() as Float32Array);
+        const [entV, rawLogits, rawOpinion, valid] = out.map((t) => t.dataSync() as Float32Array);
         tf.dispose(out);
-        const ent = entV.length ? entV[0] : null;
-        gatEntropy = ent;
+        gatEntropy = entV.length ? entV[0] : null;
         if (router?.normalize === "per-expert" && rawLogits.length)
           router.setLogitStats(logitStats(rawLogits, K));
+        if (balancedPrior && rawOpinion.length) {
+          const mean = new Array<number>(K).fill(0);
+          let n = 0;
+          for (let i = 0; i < valid.length; i++) {
+            if (!valid[i]) continue;
+            n++;
+            for (let k = 0; k < K; k++) mean[k] += rawOpinion[i * K + k];
+          }
+          if (n > 0) policy.setOpinionPrior(mean.map((m) => m / n));
+        }
       }
       const routing = routingStats(buffer.alpha, policy.expertNames);
       const opinion = buffer.shape.opinion
@@ -529,6 +545,13 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
         policy_entropy: u.losses.entropy,
         ...routing,
         ...(opinion ?? {}),
+        ...(balancedPrior
+          ? {
+              opinion_prior: Object.fromEntries(
+                policy.expertNames.map((nm, k) => [nm, policy.opinionPrior![k]]),
+              ),
+            }
+          : {}),
         ...(router
           ? { router_bias: Object.fromEntries(policy.expertNames.map((n, k) => [n, router.bias[k]])) }
           : {}),
