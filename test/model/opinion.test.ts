@@ -98,6 +98,43 @@ describe("graph opinion", () => {
     ]);
   });
 
+  it("the expert prior re-weights g: opinion = (g_k / ḡ_k) normalised, raw g unchanged, π_G unchanged", () => {
+    const op = new GraphOpinion(handGraph(), 4, 3);
+    const en = op.enabled(Uint8Array.from([1, 1]), 1);
+    const u = tf.tensor2d([[0.3, -0.5, 1.1, 0.2, 0]]);
+    const before = tf.tidy(() => {
+      const r = op.forward(u, en);
+      return { g: Array.from(r.probs.dataSync()), pa: Array.from(r.actionProbs.dataSync()) };
+    });
+    // Uniform prior (the default): the opinion is g itself.
+    op.setPrior([0.1, 0.2, 0.6, 0.1]);
+    assert.deepEqual(
+      Array.from(op.prior).map((x) => Math.round(x * 1e6) / 1e6),
+      [0.1, 0.2, 0.6, 0.1],
+    );
+    const after = tf.tidy(() => {
+      const r = op.forward(u, en);
+      return {
+        g: Array.from(r.probs.dataSync()),
+        raw: Array.from(r.raw.dataSync()),
+        pa: Array.from(r.actionProbs.dataSync()),
+      };
+    });
+    const lifted = before.g.map((x, k) => x / [0.1, 0.2, 0.6, 0.1][k]);
+    const s = lifted.reduce((a, b) => a + b, 0);
+    for (let k = 0; k < 4; k++) {
+      assert.ok(close(after.g[k], lifted[k] / s, 1e-5, 1e-7), `opinion[${k}]`);
+      assert.ok(close(after.raw[k], before.g[k], 1e-6, 1e-7), `raw g[${k}]`);
+    }
+    for (let a = 0; a < 3; a++) assert.ok(close(after.pa[a], before.pa[a], 1e-6, 1e-7), `π_G(${a})`);
+    // Floored and renormalised; bad input named.
+    op.setPrior([0, 1, 1, 0]);
+    assert.ok(close(op.prior[0], 1e-3 / (2 + 2e-3), 1e-6, 0));
+    assert.throws(() => op.setPrior([1, 1, 1]), /opinion prior length/);
+    assert.throws(() => op.setPrior([1, NaN, 1, 1]), /opinion prior\[1\]/);
+    u.dispose();
+  });
+
   it("an expert's count of operators does not buy it weight: equal utilities give equal shares", () => {
     const op = new GraphOpinion(handGraph(), 4, 3);
     const en = op.enabled(Uint8Array.from([1, 1]), 1);
@@ -192,6 +229,18 @@ describe("shuffled graph", () => {
     let diff = 0;
     for (let i = 0; i < o1.length; i++) diff = Math.max(diff, Math.abs(o1[i] - o2[i]));
     assert.ok(diff > 0.05, `max opinion difference ${diff}`);
+    // The expert prior is a buffer saved with the weights (files without it load a uniform prior).
+    real.setOpinionPrior([0.4, 0.3, 0.2, 0.1]);
+    const w = real.getWeights();
+    assert.deepEqual(
+      Array.from(w.get("opinion.prior")!.values).map((x) => Math.round(x * 1e6) / 1e6),
+      [0.4, 0.3, 0.2, 0.1],
+    );
+    shuf.setWeights(w);
+    assert.deepEqual(Array.from(shuf.opinionPrior!), Array.from(real.opinionPrior!));
+    w.delete("opinion.prior");
+    shuf.setWeights(w);
+    assert.deepEqual(Array.from(shuf.opinionPrior!), [0.25, 0.25, 0.25, 0.25]);
     real.dispose();
     shuf.dispose();
   });
