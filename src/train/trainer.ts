@@ -27,7 +27,7 @@ import {
   type CheckpointState,
 } from "./checkpoint.js";
 import { computeGae } from "./gae.js";
-import { logitStats } from "../model/index.js";
+import { confidentRows, logitStats } from "../model/index.js";
 import { operatorExpertMatrix } from "./losses.js";
 import { TrainingLog } from "./log.js";
 import {
@@ -653,14 +653,13 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
 
 /** Each expert's share of dominated steps among the rollout's steps where the graph is not confident. */
 function balanceShares(buffer: RolloutBuffer, K: number, threshold: number): number[] {
+  const confident = buffer.shape.opinion
+    ? confidentRows(buffer.opinion, buffer.opinionValid, K, threshold)
+    : null;
   const c = new Array<number>(K).fill(0);
   let n = 0;
   for (let i = 0; i < buffer.size; i++) {
-    if (buffer.shape.opinion && buffer.opinionValid[i]) {
-      let m = 0;
-      for (let k = 0; k < K; k++) m = Math.max(m, buffer.opinion[i * K + k]);
-      if (m >= threshold) continue;
-    }
+    if (confident?.[i]) continue;
     let best = 0;
     for (let k = 1; k < K; k++) if (buffer.alpha[i * K + k] > buffer.alpha[i * K + best]) best = k;
     c[best]++;
