@@ -55,6 +55,26 @@ export function operatorKeys(graph: Hypergraph, opNode: number): number[] {
 }
 
 /**
+ * Per operator j, the condition indices of its `satisfies` edges (empty: ungated). The one reading of the rule
+ * "an operator is enabled when one of its preconditions holds", shared by the action mask and the model's opinion.
+ */
+export function operatorPreconditions(graph: Hypergraph): number[][] {
+  const condPos = new Int32Array(graph.numNodes).fill(-1);
+  graph.conditionNodes.forEach((node, k) => (condPos[node] = k));
+  const opPos = new Int32Array(graph.numNodes).fill(-1);
+  graph.operatorNodes.forEach((node, j) => (opPos[node] = j));
+  const pre: number[][] = Array.from({ length: graph.operatorNodes.length }, () => []);
+  const satisfies = RELATIONS.indexOf("satisfies");
+  for (let e = 0; e < graph.edgeSrc.length; e++) {
+    if (graph.edgeRelation[e] !== satisfies) continue;
+    const j = opPos[graph.edgeDst[e]];
+    const k = condPos[graph.edgeSrc[e]];
+    if (j >= 0 && k >= 0) pre[j].push(k);
+  }
+  return pre;
+}
+
+/**
  * Compiles the mask of a graph for an action set given by its key codes (default: the 23-action set, where
  * operators resolve through `actions`; for another set, through `operatorKeys`).
  */
@@ -64,19 +84,8 @@ export function makeActionMasker(
 ): ActionMasker {
   const numActions = actionKeys.length;
   const numConditions = graph.conditionNodes.length;
-  const condPos = new Int32Array(graph.numNodes).fill(-1);
-  graph.conditionNodes.forEach((node, k) => (condPos[node] = k));
-  const opPos = new Int32Array(graph.numNodes).fill(-1);
-  graph.operatorNodes.forEach((node, j) => (opPos[node] = j));
   const numOps = graph.operatorNodes.length;
-  const pre: number[][] = Array.from({ length: numOps }, () => []);
-  const satisfies = RELATIONS.indexOf("satisfies");
-  for (let e = 0; e < graph.edgeSrc.length; e++) {
-    if (graph.edgeRelation[e] !== satisfies) continue;
-    const j = opPos[graph.edgeDst[e]];
-    const k = condPos[graph.edgeSrc[e]];
-    if (j >= 0 && k >= 0) pre[j].push(k);
-  }
+  const pre = operatorPreconditions(graph);
   const isScoreSet = actionKeys === SCORE_ACTION_KEYS;
   const keyToAction = new Map<number, number[]>();
   actionKeys.forEach((key, a) => keyToAction.set(key, [...(keyToAction.get(key) ?? []), a]));

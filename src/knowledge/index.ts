@@ -47,6 +47,7 @@ export {
   actionMask,
   makeActionMasker,
   operatorKeys,
+  operatorPreconditions,
   SCORE_ACTION_KEYS,
   type ActionMasker,
 } from "./action-mask.js";

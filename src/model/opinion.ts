@@ -22,7 +22,8 @@
  * (uniform, never confident).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { RELATIONS, type Hypergraph } from "../knowledge/types.js";
+import { operatorPreconditions } from "../knowledge/action-mask.js";
+import type { Hypergraph } from "../knowledge/types.js";
 import { InvalidArgumentError } from "../util/errors.js";
 
 /** Subtracted from the logit of an expert with no enabled operator (its opinion share is then 0). */
@@ -54,6 +55,8 @@ export class GraphOpinion {
   private readonly acts: Int32Array[];
   /** [ops × K] one-hot owner expert of each operator. */
   private readonly expertData: Float32Array;
+  /** Per operator: its owner expert's index. */
+  private readonly opExpert: Int32Array;
   /** [ops × A] 1/|actions(j)| on operator j's actions. */
   private readonly actionData: Float32Array;
   /** ḡ: each expert's mean share of g over recent states (uniform until set). */
@@ -66,19 +69,8 @@ export class GraphOpinion {
   ) {
     const nOps = graph.operatorNodes.length;
     this.numOperators = nOps;
-    const condPos = new Int32Array(graph.numNodes).fill(-1);
-    graph.conditionNodes.forEach((node, k) => (condPos[node] = k));
-    const opPos = new Int32Array(graph.numNodes).fill(-1);
-    graph.operatorNodes.forEach((node, j) => (opPos[node] = j));
-    const pre: number[][] = Array.from({ length: nOps }, () => []);
-    const satisfies = RELATIONS.indexOf("satisfies");
-    for (let e = 0; e < graph.edgeSrc.length; e++) {
-      if (graph.edgeRelation[e] !== satisfies) continue;
-      const j = opPos[graph.edgeDst[e]];
-      const k = condPos[graph.edgeSrc[e]];
-      if (j >= 0 && k >= 0) pre[j].push(k);
-    }
-    this.pre = pre.map((p) => Int32Array.from(new Set(p)));
+    this.pre = operatorPreconditions(graph).map((p) => Int32Array.from(new Set(p)));
+    this.opExpert = graph.operatorExpert.slice();
     this.acts = graph.operatorNodes.length
       ? Array.from(graph.operatorNodes, (node) =>
           Int32Array.from(new Set((graph.nodes[node].actions ?? []).filter((a) => a >= 0 && a < numActions))),
@@ -165,7 +157,7 @@ export class GraphOpinion {
         if (!enabled[b * nOps + j]) continue;
         on[b * nOps + j] = 1;
         valid[b] = 1;
-        count[b * K + argmaxRow(this.expertData, j * K, K)]++;
+        count[b * K + this.opExpert[j]]++;
       }
     }
     const E = tf.tensor2d(this.expertData, [nOps, K]);
@@ -196,12 +188,6 @@ export class GraphOpinion {
     const actionProbs = tf.matMul(q, tf.tensor2d(this.actionData, [nOps, this.numActions])) as tf.Tensor2D;
     return { probs, raw, actionProbs, valid };
   }
-}
-
-function argmaxRow(v: Float32Array, off: number, k: number): number {
-  let best = 0;
-  for (let i = 1; i < k; i++) if (v[off + i] > v[off + best]) best = i;
-  return best;
 }
 
 /** Row b is confident when its opinion exists and its largest share is ≥ `threshold`. */

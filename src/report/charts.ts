@@ -4,6 +4,7 @@
  */
 import { movingAverage } from "../eval/index.js";
 import type { EvalSummary } from "../eval/index.js";
+import { AUX_NAMES } from "../train/index.js";
 import type { PhaseSpan, RunData, UpdateRow } from "./run-data.js";
 
 export interface ChartSpec {
@@ -414,20 +415,7 @@ function panels(
   );
 }
 
-const LOSS_ORDER = [
-  "total",
-  "policy",
-  "value",
-  "entropy",
-  "routingEntropy",
-  "loadBalance",
-  "diversity",
-  "alignment",
-  "operator",
-  "semantic",
-  "temporal",
-  "overlap",
-];
+const LOSS_ORDER: readonly string[] = ["total", "policy", "value", "entropy", ...AUX_NAMES];
 
 export function lossChart(run: RunData): ChartSpec {
   const keys = new Set<string>();

@@ -57,6 +57,7 @@ export {
   type PpoLossTerms,
   type AuxTerms,
   type AuxName,
+  AUX_NAMES,
   type LossTerms,
   type LossCoefficients,
   type TotalLoss,

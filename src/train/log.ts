@@ -4,6 +4,7 @@
  */
 import { appendFileSync } from "node:fs";
 import cliProgress from "cli-progress";
+import { AUX_NAMES } from "./losses.js";
 import type { PhaseState } from "./phases.js";
 
 export interface EpisodeLine {
@@ -42,17 +43,7 @@ export interface UpdateLine {
 
 export function formatUpdateLine(u: UpdateLine): string {
   const l = u.losses;
-  const aux = [
-    "routingEntropy",
-    "loadBalance",
-    "diversity",
-    "alignment",
-    "operator",
-    "semantic",
-    "temporal",
-    "overlap",
-  ]
-    .filter((k) => l[k] !== undefined)
+  const aux = AUX_NAMES.filter((k) => l[k] !== undefined)
     .map((k) => `${k} ${fmt(l[k])}`)
     .join(", ");
   return (

@@ -316,6 +316,17 @@ export interface AuxTerms {
   overlap?: tf.Scalar;
 }
 export type AuxName = keyof AuxTerms;
+/** The auxiliary terms in the order logs, charts and metrics list them. */
+export const AUX_NAMES = [
+  "routingEntropy",
+  "loadBalance",
+  "diversity",
+  "alignment",
+  "operator",
+  "semantic",
+  "temporal",
+  "overlap",
+] as const satisfies readonly AuxName[];
 
 export type LossTerms = Pick<PpoLossTerms, "policyLoss" | "valueLoss" | "entropy"> & AuxTerms;
 

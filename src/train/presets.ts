@@ -148,23 +148,20 @@ export function demoRawConfig(): TrainConfig {
   return c;
 }
 
-/** Plain PPO at the same budget: the same visual stream and critic, one policy head (no router, experts, GAT). */
-export function ppoRawConfig(): TrainConfig {
+/** The default configuration with another model and the graph terms off (ablations without a logic stream). */
+function withoutGraph(expName: string, arch: "ppo" | "moe"): TrainConfig {
   const c = defaultRawConfig();
-  c.expName = "ppo";
-  c.model = { ...c.model, arch: "ppo" };
+  c.expName = expName;
+  c.model = { ...c.model, arch };
   for (const p of c.phases) Object.assign(p, { alignmentCoef: 0, operatorCoef: 0 });
   return c;
 }
 
+/** Plain PPO at the same budget: the same visual stream and critic, one policy head (no router, experts, GAT). */
+export const ppoRawConfig = (): TrainConfig => withoutGraph("ppo", "ppo");
+
 /** Experts and router without the logic stream: no GAT, no opinion, no alignment. */
-export function moeRawConfig(): TrainConfig {
-  const c = defaultRawConfig();
-  c.expName = "moe";
-  c.model = { ...c.model, arch: "moe" };
-  for (const p of c.phases) Object.assign(p, { alignmentCoef: 0, operatorCoef: 0 });
-  return c;
-}
+export const moeRawConfig = (): TrainConfig => withoutGraph("moe", "moe");
 
 /** The seed of the shuffled-graph ablation's edge permutation. */
 export const SHUFFLE_SEED = 1;

@@ -61,6 +61,33 @@ class ClockKinds {
   }
 }
 
+/**
+ * Random play from a fresh game on `seed`: up to `steps` uniformly random actions drawn from `rng`, `check` on
+ * every step, stopping when the episode ends; returns the clock kinds seen.
+ */
+function randomPlay(
+  env: NetHackEnv,
+  seed: number,
+  rng: Rng,
+  steps: number,
+  check: (s: ReturnType<typeof stepWith>, k: number) => void,
+  kinds = new ClockKinds(),
+): ClockKinds {
+  let obs = env.reset({ seed }).obs;
+  for (let k = 0; k < steps; k++) {
+    const s = stepWith(env, obs, rng.int(env.numActions));
+    obs = s.r.obs;
+    kinds.add(s.before, s.after);
+    check(s, k);
+    if (s.r.terminated || s.r.truncated) break;
+  }
+  return kinds;
+}
+
+/** Δ score plus the clock rule (the score and challenge tasks). */
+const scoreRule = (s: ReturnType<typeof stepWith>, k: number) =>
+  assert.equal(s.r.reward, s.after[BL.SCORE] - s.before[BL.SCORE] + clock(s.before, s.after), `step ${k}`);
+
 // --- A breadth-first walker over the seen map, to reach a downstair with compass moves. ---
 const DIRS = [
   [0, -1],
@@ -225,17 +252,7 @@ test("score: reward is Δ blstats score, −0.01 exactly when the clock stands s
   }
 
   // Random play: the rule holds on every step.
-  const rng = new Rng(1);
-  const kinds = new ClockKinds();
-  env.reset({ seed: 21 });
-  obs = env.obs;
-  for (let k = 0; k < 300; k++) {
-    const s = stepWith(env, obs, rng.int(env.numActions));
-    obs = s.r.obs;
-    kinds.add(s.before, s.after);
-    assert.equal(s.r.reward, s.after[BL.SCORE] - s.before[BL.SCORE] + clock(s.before, s.after), `step ${k}`);
-    if (s.r.terminated || s.r.truncated) break;
-  }
+  const kinds = randomPlay(env, 21, new Rng(1), 300, scoreRule);
   assert.ok(kinds.frozen > 10 && kinds.advanced > 10, JSON.stringify(kinds));
   env.close();
 });
@@ -258,24 +275,14 @@ test("challenge: full keyboard, Δ score plus the clock rule (inventory and look
     assert.equal(s.r.reward, s.after[BL.SCORE] - s.before[BL.SCORE] + clock(s.before, s.after));
     assert.equal(s.r.terminated, false);
   }
-  const rng = new Rng(2);
-  const kinds = new ClockKinds();
-  env.reset({ seed: 12 });
-  obs = env.obs;
-  for (let k = 0; k < 300; k++) {
-    const s = stepWith(env, obs, rng.int(env.numActions));
-    obs = s.r.obs;
-    kinds.add(s.before, s.after);
-    assert.equal(s.r.reward, s.after[BL.SCORE] - s.before[BL.SCORE] + clock(s.before, s.after), `step ${k}`);
-    if (s.r.terminated || s.r.truncated) break;
-  }
+  const kinds = randomPlay(env, 12, new Rng(2), 300, scoreRule);
   assert.ok(kinds.frozen > 10 && kinds.advanced > 5, JSON.stringify(kinds));
   env.close();
 });
 
 test("gold: reward is Δ blstats gold plus the clock rule; a pickup pays exactly the coins", () => {
   const env = makeEnv({ task: "gold" });
-  let { obs } = env.reset({ seed: 29 });
+  const { obs } = env.reset({ seed: 29 });
   assert.equal(obs.blstats[BL.GOLD], 0);
   let s = stepWith(env, obs, EAT);
   assert.equal(s.r.reward, PENALTY);
@@ -293,15 +300,21 @@ test("gold: reward is Δ blstats gold plus the clock rule; a pickup pays exactly
   const kinds = new ClockKinds();
   let gained = 0;
   for (const seed of [25, 26]) {
-    obs = env.reset({ seed }).obs;
-    for (let k = 0; k < 200; k++) {
-      s = stepWith(env, obs, rng.int(env.numActions));
-      obs = s.r.obs;
-      kinds.add(s.before, s.after);
-      gained += s.after[BL.GOLD] - s.before[BL.GOLD];
-      assert.equal(s.r.reward, s.after[BL.GOLD] - s.before[BL.GOLD] + clock(s.before, s.after), `step ${k}`);
-      if (s.r.terminated || s.r.truncated) break;
-    }
+    randomPlay(
+      env,
+      seed,
+      rng,
+      200,
+      (t, k) => {
+        gained += t.after[BL.GOLD] - t.before[BL.GOLD];
+        assert.equal(
+          t.r.reward,
+          t.after[BL.GOLD] - t.before[BL.GOLD] + clock(t.before, t.after),
+          `step ${k}`,
+        );
+      },
+      kinds,
+    );
   }
   assert.ok(kinds.frozen > 10 && kinds.advanced > 10, JSON.stringify(kinds));
   assert.ok(gained > 0, "random play picked up gold (10 coins on these seeds)");
