@@ -31,8 +31,20 @@ export const GLOSSARY: readonly [string, string][] = [
     "I(scenario; dominant expert) in nats from the scenario × expert table: 0 = the expert choice ignores the situation; normalised MI divides by the smaller of the two entropies.",
   ],
   [
+    "mutual information, shuffled control",
+    "The same MI after permuting the scenario labels across steps (mean of 20 permutations): the level a router unrelated to the situation reaches on a table of this size. Read the real MI against it.",
+  ],
+  [
+    "graph opinion",
+    "Which expert the knowledge graph suggests for a state: its enabled operators grouped by owner expert, weighted by learned utilities, relative to each expert's base rate. Mean H(g) is its entropy (ln K = no opinion); confident = its largest share ≥ 0.6.",
+  ],
+  [
+    "dominant = graph's expert",
+    "Share of steps whose dominant expert is the graph's suggested expert, over all steps with an opinion and over the confident ones.",
+  ],
+  [
     "top operators",
-    "Operators of the knowledge graph weighted most in each scenario: GAT readout attention if the policy reports it, else the softmax of the operator-score head (labelled).",
+    "Operators of the knowledge graph weighted most in each scenario: GAT readout attention if the policy reports it, else the softmax of the operator-score head (labelled); none without a logic stream.",
   ],
   [
     "loss terms",
