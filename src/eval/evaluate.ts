@@ -1,5 +1,6 @@
 /**
- * Held-out evaluation of a checkpoint (fixes B21: the original had no seeds, no held-out games and no eval).
+ * Held-out evaluation of a checkpoint (fixes B21, docs/original.md: the original had no seeds, no held-out
+ * games and no eval).
  *
  * Seeds: the episodes are exactly the game seeds [seedStart, seedStart + episodes), which must not meet the
  * seeds the run trained on. Env i of the VecEnv plays seedStart + k·N + i (VecEnv's schedule) while that is

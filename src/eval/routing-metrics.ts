@@ -1,7 +1,8 @@
 /**
  * Routing and specialisation statistics accumulated step by step (several episodes in parallel, one slot per
- * env): per-step entropy, the original's entropy of the mean (labelled as such, B6), mean α, dominant-expert
- * shares and switches, and the scenario × dominant-expert table with its mutual information.
+ * env): per-step entropy, the original's entropy of the mean (labelled as such; B6 in docs/original.md), mean
+ * α, dominant-expert shares and switches, and the scenario × dominant-expert table with its mutual
+ * information.
  */
 import { routingEntropyPerStep } from "../train/index.js";
 import { InvalidArgumentError } from "../util/index.js";

@@ -3,7 +3,8 @@
  * edges:[[src,dst,relation]]}`). Loading removes its repeated edges (and counts them) and gives each operator the
  * expert of the original's operator-name table, matched on the full operator name (the longest table key that
  * prefixes the label) instead of the text before the first underscore, which sent `go_down`, `melee_attack_vs_*`
- * and 23 other keys to General (bug B13). It can also report which of its condition labels our extractor drives.
+ * and 23 other keys to General (defect B13, docs/original.md). It can also report which of its condition
+ * labels our extractor drives.
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";

@@ -193,7 +193,7 @@ export function entropyChart(run: RunData): ChartSpec {
   const w = maWindow(eps.length);
   const o = base(
     "Routing entropy: per step vs the original's entropy of the mean",
-    "per-step H(α_t) averaged over steps is the routing metric; H(mean α) is what the original logged as alpha_entropy (B6)",
+    "per-step H(α_t) averaged over steps is the routing metric; H(mean α) is what the original prototype logged as alpha_entropy",
   );
   const lnK = Math.log(K);
   o.series = [

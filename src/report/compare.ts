@@ -1,8 +1,9 @@
 /**
  * `tedg compare RUN_A RUN_B …`: the report's curves overlaid for several runs (ablations), and a table with
  * bootstrap intervals — of each run's mean and of its difference to the first run — so a reader can see
- * whether a difference is larger than the noise (B21/B22: the original compared single unseeded runs with
- * different step caps). Differences in step cap, eval seeds or eval mode are called out.
+ * whether a difference is larger than the noise (defects B21/B22 of docs/original.md: the original compared
+ * single unseeded runs with different step caps). Differences in step cap, eval seeds or eval mode are called
+ * out.
  */
 import { basename, resolve } from "node:path";
 import { bootstrapDiffCI, summarize, type EvalSummary } from "../eval/index.js";
@@ -185,7 +186,8 @@ export function buildComparePage(
   if (caps.size > 1)
     warnings.push(
       `Training step caps differ (${runs.map((r) => `${esc(r.name)}: ${r.config?.maxSteps ?? "?"}`).join(", ")}): ` +
-        "the cap alone changes episode length, score and reward (the original's 500- vs 2000-step comparison, B22).",
+        "the cap alone changes episode length, score and reward (the original prototype's reported gain came from " +
+        "comparing a 500-step with a 2000-step cap: defect B22 in tedg's docs/original.md).",
     );
   const evalKeys = new Set(evals.map((e) => (e ? settingsKey(e.summary) : "none")));
   if (evalKeys.size > 1)
@@ -313,7 +315,7 @@ export function buildComparePage(
       runs,
       "entropy",
       "Routing entropy per run",
-      "solid: per-step H(α_t) (update batch); dashed: H(mean α), the original's alpha_entropy (B6)",
+      "solid: per-step H(α_t) (update batch); dashed: H(mean α), what the original prototype logged as alpha_entropy",
       "Per-step entropy is the routing metric; the dashed entropy of the mean is shown only for comparison with the original.",
       (r, color) => [
         lineS(

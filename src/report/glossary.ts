@@ -17,7 +17,7 @@ export const GLOSSARY: readonly [string, string][] = [
   ],
   [
     "H(mean α) (original)",
-    "Entropy of α averaged over an episode or batch — the original's alpha_entropy (B6). High both for a uniform router and for sharp switching, so it cannot show specialisation.",
+    "Entropy of α averaged over an episode or batch — what the original prototype logged as alpha_entropy. High both for a uniform router and for sharp switching, so it cannot show specialisation.",
   ],
   ["mean α", "Average routing weight each expert receives."],
   ["dominant share", "Share of steps on which each expert has the largest α."],

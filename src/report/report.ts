@@ -82,7 +82,8 @@ function runSummaryTable(run: RunData): string {
 
 const vals = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null);
 
-/** The phase-by-phase table, in the shape of the original's three-phase table (§10.2). */
+/** The phase-by-phase table, in the shape of the original's three-phase table (docs/original.md, "How it was
+ * evaluated"). */
 export function phaseTable(run: RunData): string {
   const names = [...run.phases.map((p) => p.name)];
   for (const e of run.episodes) if (!names.includes(e.phase)) names.push(e.phase);
@@ -131,9 +132,10 @@ export function phaseTable(run: RunData): string {
 export function runTablesHtml(run: RunData): string {
   return `<section><h2>Run</h2>${runSummaryTable(run)}</section>
 <section><h2>Phases</h2>${phaseTable(run)}
-<div class="caption">Training episodes per phase (the original's three-phase table, §10.2). "H(episode-mean α)" is the
-original's alpha_entropy, shown for comparison; read the per-step column. Step caps and seeds differ between runs, so
-compare runs with <code>tedg compare</code>, which adds held-out intervals.</div></section>`;
+<div class="caption">Training episodes per phase (in the shape of the original prototype's three-phase results
+table). "H(episode-mean α)" is the original's alpha_entropy, shown for comparison; read the per-step column.
+Step caps and seeds differ between runs, so compare runs with <code>tedg compare</code>, which adds held-out
+intervals.</div></section>`;
 }
 
 export function evalTablesHtml(file: string, ev: EvalSummary): string {

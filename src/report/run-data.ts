@@ -24,7 +24,7 @@ export interface EpisodeRow {
   deathCause: string;
   phase: string;
   alphaEntropyStep: number | null;
-  /** The original's per-episode alpha_entropy: H(episode-mean α) (B6), computed from alpha_mean. */
+  /** The original's per-episode alpha_entropy: H(episode-mean α) (B6, docs/original.md), from alpha_mean. */
   alphaEntropyOfMean: number | null;
   alphaMean: Record<string, number | null>;
   timeS: number | null;

@@ -32,7 +32,7 @@ export interface ResolveOptions {
   flags?: ConfigFlags;
   /** Ablation preset; beats `ablation` in the file, loses to an `ablation` flag. */
   ablation?: Ablation;
-  /** Base values: "default" (§7 curriculum) or "demo" (npm start). */
+  /** Base values: "default" (the original's curriculum, docs/original.md) or "demo" (npm start). */
   preset?: PresetName;
 }
 

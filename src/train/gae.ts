@@ -1,6 +1,6 @@
 /**
  * Generalised advantage estimation over a rollout stored time-major ([T × N], index t·N + n), walked per env
- * in time order (fixes B3: the original ran GAE over a random permutation of the buffer).
+ * in time order (fixes B3, docs/original.md: the original ran GAE over a random permutation of the buffer).
  *
  * Episode boundaries (fixes B29's "truncation treated as terminal"):
  *  - terminated[t,n]: the game ended; the next value is 0.

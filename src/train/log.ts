@@ -14,7 +14,10 @@ export interface EpisodeLine {
   score: number;
   reward: number;
   steps: number;
-  /** Mean per-step routing entropy of the episode (not the original's entropy of the mean, B6). */
+  /**
+   * Mean per-step routing entropy of the episode (not the original's entropy of the mean: B6,
+   * docs/original.md).
+   */
   alphaEntropyStep: number;
   phase: string;
 }

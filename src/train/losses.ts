@@ -1,7 +1,8 @@
 /**
- * PPO and auxiliary mixture-of-experts losses as tfjs functions on tensors (the original's §6.5–§6.6, with
- * the fixes listed in docs/training.md). Shapes: α [B, K] router output (a distribution per row),
- * expert logits [B, K, A], operator scores [B, numOps]. Every function returns a scalar to minimise;
+ * PPO and auxiliary mixture-of-experts losses as tfjs functions on tensors (the original prototype's loss,
+ * docs/original.md "Training", with the fixes listed in docs/training.md; Bn: defects of the original
+ * prototype, see docs/original.md). Shapes: α [B, K] router output (a distribution per row), expert logits
+ * [B, K, A], operator scores [B, numOps]. Every function returns a scalar to minimise;
  * the trainer weights them with the phase coefficients in `totalLoss`.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -32,7 +33,7 @@ export type LoadBalanceKind = (typeof LOAD_BALANCE_KINDS)[number];
 
 /**
  * Load balance over a batch of routing weights.
- *  - "variance" (the original's, §6.6): (1/K) Σ_k (ᾱ_k − 1/K)², ᾱ the batch mean of α. It sees only the mean
+ *  - "variance" (the original's): (1/K) Σ_k (ᾱ_k − 1/K)², ᾱ the batch mean of α. It sees only the mean
  *    weights: a router that puts 0.39 on one expert and 0.2 on the others in every state scores ≈ 0.005 although
  *    that expert wins every step, and its gradient vanishes there.
  *  - "switch" (Switch Transformer): K · Σ_k f_k · ᾱ_k − 1, f_k the share of steps on which expert k has the

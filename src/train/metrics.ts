@@ -126,8 +126,9 @@ export function meanAlpha(alpha: ArrayLike<number>, k: number): number[] {
 }
 
 /**
- * The original's `alpha_entropy`: entropy of the mean α (B6). It is high both for a uniform router and
- * for one that switches sharply between experts, so it is logged only for comparison with the original.
+ * The original's `alpha_entropy`: entropy of the mean α (B6, docs/original.md). It is high both for a uniform
+ * router and for one that switches sharply between experts, so it is logged only for comparison with the
+ * original.
  */
 export function alphaEntropyOfMeanOriginal(alpha: ArrayLike<number>, k: number): number {
   const m = meanAlpha(alpha, k);

@@ -1,7 +1,7 @@
 /**
  * The curriculum as a function of the absolute episode index, and the learning-rate schedule that
- * multiplies the phase learning rate. The phase lr is the lr actually used (fixes B9: the original's
- * LambdaLR overwrote it after every Adam step), and the schedule's state is checkpointed.
+ * multiplies the phase learning rate. The phase lr is the lr actually used (fixes B9, docs/original.md: the
+ * original's LambdaLR overwrote it after every Adam step), and the schedule's state is checkpointed.
  */
 import { InvalidArgumentError } from "../util/index.js";
 import type { RoutingMode, TrainConfig } from "./config-schema.js";

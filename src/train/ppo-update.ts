@@ -3,9 +3,9 @@
  * with a toy policy: advantage normalisation, epochs × shuffled minibatches, the clipped loss plus the
  * phase's auxiliary terms, global gradient-norm clipping, optional KL early stop and the NaN guard.
  *
- * Unlike the original (B1, B20, B29) the policy re-evaluates each stored sample with the same inputs it
- * acted on (that is the policy's job in `evaluate`), minibatches are used, and the phase learning rate is
- * the learning rate (B9).
+ * Unlike the original (defects B1, B20, B29 of docs/original.md) the policy re-evaluates each stored sample
+ * with the same inputs it acted on (that is the policy's job in `evaluate`), minibatches are used, and the
+ * phase learning rate is the learning rate (B9).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidArgumentError, type Rng } from "../util/index.js";

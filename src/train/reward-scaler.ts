@@ -1,5 +1,6 @@
 /**
- * Reward scaling by the running standard deviation of the discounted return, then clipping (fixes B10).
+ * Reward scaling by the running standard deviation of the discounted return, then clipping (fixes B10,
+ * docs/original.md).
  * Rewards are divided, never mean-subtracted: subtracting a running mean flips the sign of small
  * per-step rewards and so changes what surviving longer is worth.
  *

@@ -237,7 +237,7 @@ describe("config sources", () => {
   });
 });
 
-describe("ablation presets (§7)", () => {
+describe("ablation presets (the original's, docs/original.md)", () => {
   const coefs = (c: TrainConfig) =>
     c.phases.map((p) => [
       p.alignmentCoef,

@@ -6,7 +6,7 @@ import { close } from "./helpers.js";
 
 const cfg = defaultConfig();
 
-/** Expected values, computed by hand from §7: progress = (ep − start)/(end − start). */
+/** Expected values, by hand from the curriculum (docs/original.md): progress = (ep − start)/(end − start). */
 const expected = {
   0: {
     name: "warmup",
