@@ -114,6 +114,28 @@ bench
     console.log(o.json ? JSON.stringify(r) : JSON.stringify(r, null, 2));
   });
 
+bench
+  .command("train")
+  .description(
+    "the trainer in both modes (synchronous, pipelined) on the default config: env steps/s, CPU use, speed-up",
+  )
+  .option("--updates <n>", "timed updates per mode (after 2 warm-up updates)", int("updates", 2), 20)
+  .option("--workers <n>", "env worker threads (default: cores)", int("workers", 1))
+  .option("--backend <name>", "tensor backend: wasm or cpu", "wasm")
+  .option("--json", "print JSON only")
+  .action(async (o: { updates: number; workers?: number; backend: string; json?: boolean }) => {
+    const { benchTrain } = await import("../train/index.js");
+    if (o.backend !== "wasm" && o.backend !== "cpu")
+      throw new CommanderArgError(`--backend must be wasm or cpu, got "${o.backend}"`);
+    const r = await benchTrain({
+      updates: o.updates,
+      workers: o.workers,
+      backend: o.backend,
+      log: o.json ? undefined : (m) => console.error(`tedg bench train: ${m}`),
+    });
+    console.log(o.json ? JSON.stringify(r) : JSON.stringify(r, null, 2));
+  });
+
 registerGraphCommands(program, int);
 registerTrainCommand(program, int);
 registerEvalCommand(program, int);

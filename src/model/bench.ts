@@ -57,8 +57,13 @@ export interface BenchOptions {
   log?: (msg: string) => void;
 }
 
+/** Act calls before timing inference. */
+const ACT_WARMUP = 50;
+
 export interface BenchResult {
+  /** Median ms of one act call (forward + sampling) at batch 1, 16 (the trainer's 16 envs) and 64. */
   infer_ms_b1: number;
+  infer_ms_b16: number;
   infer_ms_b64: number;
   /** Median wall time of one full update (epochs × minibatches, forward + backward + Adam). */
   update_ms: number;
@@ -120,12 +125,23 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
     const T = batch.B;
     const A = policy.numActions;
     const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
-    const inferReps = opts.inferReps ?? 20;
+    const inferReps = opts.inferReps ?? 200;
+    // Acting as in a rollout: every call on new states (consecutive rows of the recording, cycling), after a
+    // warm-up long enough for the JIT and tfjs's kernel caches (a run makes ~10⁵ act calls; the first few
+    // dozen are several times slower and would dominate a short measurement).
     const timeAct = (B: number): number => {
-      const b = sliceBatch(batch, all(B), C, A);
-      policy.act(b, { rng });
+      const slices = Array.from({ length: Math.max(1, Math.floor(T / B)) }, (_, i) =>
+        sliceBatch(
+          batch,
+          Int32Array.from({ length: B }, (_, j) => (i * B + j) % T),
+          C,
+          A,
+        ),
+      );
+      for (let r = 0; r < ACT_WARMUP; r++) policy.act(slices[r % slices.length], { rng });
       const ts: number[] = [];
       for (let r = 0; r < inferReps; r++) {
+        const b = slices[r % slices.length];
         const t0 = performance.now();
         policy.act(b, { rng });
         ts.push(performance.now() - t0);
@@ -133,8 +149,11 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
       return median(ts);
     };
     const infer1 = timeAct(1);
+    const infer16 = timeAct(Math.min(16, T));
     const infer64 = timeAct(Math.min(64, T));
-    log(`inference: B=1 ${infer1.toFixed(1)} ms, B=64 ${infer64.toFixed(1)} ms`);
+    log(
+      `inference: B=1 ${infer1.toFixed(2)} ms, B=16 ${infer16.toFixed(2)} ms, B=64 ${infer64.toFixed(2)} ms`,
+    );
     // Old log-probs and values from acting on the stored features (in chunks, as a rollout would).
     const oldLogProb = new Float32Array(T);
     const oldValue = new Float32Array(T);
@@ -181,8 +200,9 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
     }
     const env = tf.env();
     return {
-      infer_ms_b1: round(infer1),
-      infer_ms_b64: round(infer64),
+      infer_ms_b1: round(infer1, 2),
+      infer_ms_b16: round(infer16, 2),
+      infer_ms_b64: round(infer64, 2),
       update_ms: round(median(ts)),
       update_ms_min: round(Math.min(...ts)),
       update_cpu_ms: round(median(cpu)),
@@ -207,6 +227,7 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
   }
 }
 
-function round(x: number): number {
-  return Math.round(x * 10) / 10;
+function round(x: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
 }

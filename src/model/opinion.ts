@@ -109,7 +109,9 @@ export class GraphOpinion {
       v[k] = Math.max(p[k], PRIOR_FLOOR);
       s += v[k];
     }
-    for (let k = 0; k < K; k++) v[k] /= s;
+    // Already normalised (e.g. a prior read back from weights): kept as is, so that passing a prior through
+    // getWeights/setWeights any number of times leaves it bit-identical.
+    if (Math.abs(s - 1) > 1e-6) for (let k = 0; k < K; k++) v[k] /= s;
     this.priorValue = v;
   }
 

@@ -1,10 +1,13 @@
 /**
  * A checkpoint is one folder, written atomically (temp folder + rename), holding everything `--resume`
- * needs to continue exactly (fixes B26 and §8.7's "not restored" list):
+ * needs to continue exactly (fixes B26 and the "not restored" list of docs/original.md, "Logging, checkpoints
+ * and resume"):
  *   state.json                  counters, phase, RNG states, reward-scaler state, LR-schedule state, best
  *                               score (with its moving-average window), the config
  *   weights.bin / weights.json  the policy's named tensors
  *   optimizer.bin / .json       Adam's iteration count and moments (see optimizer-state.ts)
+ *   behaviour.bin / .json       pipelined runs only: the weights the interrupted rollout acts with (one
+ *                               update older than `weights`), so that resuming replays it exactly
  * Loading validates every file and fails with a FileFormatError naming the file and the problem.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -20,6 +23,7 @@ export const CHECKPOINT_VERSION = 1;
 export const STATE_FILE = "state.json";
 export const WEIGHTS = "weights";
 export const OPTIMIZER = "optimizer";
+export const BEHAVIOUR = "behaviour";
 
 const count = z.number().int().min(0);
 const u32 = z.number().int().min(0).max(0xffffffff);
@@ -64,11 +68,18 @@ export interface Checkpoint {
   state: CheckpointState;
   weights: TensorBlobs;
   optimizer: TensorBlobs;
+  /** The acting weights of the rollout in progress, when they differ from `weights` (pipelined mode). */
+  behaviour?: TensorBlobs;
 }
 
 export function saveCheckpoint(
   dir: string,
-  ckpt: { state: CheckpointStateInput; weights: TensorBlobs; optimizer: TensorBlobs },
+  ckpt: {
+    state: CheckpointStateInput;
+    weights: TensorBlobs;
+    optimizer: TensorBlobs;
+    behaviour?: TensorBlobs;
+  },
 ): void {
   const state: CheckpointState = {
     format: CHECKPOINT_FORMAT,
@@ -79,6 +90,7 @@ export function saveCheckpoint(
   writeDirAtomic(dir, (tmp) => {
     writeTensorBlobs(tmp, WEIGHTS, ckpt.weights);
     writeTensorBlobs(tmp, OPTIMIZER, ckpt.optimizer);
+    if (ckpt.behaviour) writeTensorBlobs(tmp, BEHAVIOUR, ckpt.behaviour);
     // state.json last: a folder with a state.json has everything else.
     writeFileAtomic(join(tmp, STATE_FILE), JSON.stringify(state, null, 1) + "\n");
   });
@@ -123,5 +135,10 @@ export function readCheckpointState(dir: string): CheckpointState {
 
 export function loadCheckpoint(dir: string): Checkpoint {
   const state = readCheckpointState(dir);
-  return { state, weights: readTensorBlobs(dir, WEIGHTS), optimizer: readTensorBlobs(dir, OPTIMIZER) };
+  return {
+    state,
+    weights: readTensorBlobs(dir, WEIGHTS),
+    optimizer: readTensorBlobs(dir, OPTIMIZER),
+    behaviour: existsSync(join(dir, `${BEHAVIOUR}.json`)) ? readTensorBlobs(dir, BEHAVIOUR) : undefined,
+  };
 }

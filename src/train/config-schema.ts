@@ -158,6 +158,12 @@ export const configSchema = z
     bestWindow: num({ int: true, min: 1 }),
     logEvery: num({ int: true, min: 1 }),
     actionMask: bool(),
+    /**
+     * "on": the PPO update runs in its own thread while the next rollout is collected with the previous
+     * weights (policy lag 1, see docs/training.md "Pipelined training"); "off": collect, then update, in turn.
+     * Runs saved before the switch existed were synchronous, hence the default.
+     */
+    pipeline: oneOf(["on", "off"] as const).default("off"),
     ppo: ppoSchema,
     reward: rewardSchema,
     /** Passed through untouched to the model layer, which validates it. */

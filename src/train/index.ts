@@ -132,7 +132,17 @@ export {
 } from "./ppo-update.js";
 export { trainablePolicy } from "./policy-adapter.js";
 export { BatchObserver, type ObserverOptions } from "./observer.js";
-export { RolloutBuffer, type RolloutShape } from "./rollout.js";
+export { RolloutBuffer, type RolloutShape, type RolloutData } from "./rollout.js";
+export {
+  LocalLearner,
+  balanceShares,
+  type Learner,
+  type LearnerStart,
+  type UpdateJob,
+  type UpdateResult,
+} from "./learner.js";
+export { WorkerLearner, type LearnerInit } from "./worker-learner.js";
+export { benchTrain, type TrainBenchOptions, type TrainBenchResult, type TrainModeResult } from "./bench.js";
 export { weightsToBlobs, blobsToWeights } from "./weights-blobs.js";
 export {
   train,

@@ -1,5 +1,5 @@
 /**
- * Default values (the original's §6–§7 curriculum), the `demo` preset for `npm start`, and the
+ * Default values (the original's curriculum, docs/original.md), the `demo` preset for `npm start`, and the
  * original's ablation modes as transformations of the phase list. Everything here is raw data: it is
  * validated by configSchema after merging (see config.ts).
  */
@@ -12,7 +12,7 @@ import type { Ablation, PhaseConfig, TrainConfig } from "./config-schema.js";
  */
 const OPERATOR_COEF = 0.05;
 
-/** The three phases of the original (§7), with the bug fixes documented in docs/training.md. */
+/** The three phases of the original, with the bug fixes documented in docs/training.md. */
 export function defaultPhases(): PhaseConfig[] {
   return [
     {
@@ -99,6 +99,7 @@ export function defaultRawConfig(): TrainConfig {
     bestWindow: 100,
     logEvery: 10,
     actionMask: true,
+    pipeline: "on",
     ppo: {
       gamma: 0.995,
       lambda: 0.97,
@@ -188,8 +189,9 @@ export type PresetName = keyof typeof PRESETS;
 type PhaseLike = Record<string, unknown>;
 
 /**
- * The original's `train_v3_ablation.py --mode` (§7), applied by phase position: phase 0 is Warmup
- * (ep < 1000), phase 1 Transition, phases ≥ 2 Fine-tune. Only the keys the mode sets are touched.
+ * The original's `train_v3_ablation.py --mode` (docs/original.md, "Curriculum"), applied by phase position:
+ * phase 0 is Warmup (ep < 1000), phase 1 Transition, phases ≥ 2 Fine-tune. Only the keys the mode sets are
+ * touched.
  *  - baseline: alignment/semantic/temporal/overlap 0 and routing-entropy sign −1 everywhere.
  *  - manager: alignment 0.1, semantic 0.05 everywhere; temporal 0.01 and overlap 0.03 from phase 1 on
  *    (also in Fine-tune); Warmup keeps temporal/overlap 0 (as the main script); sign −1 everywhere.

@@ -21,6 +21,32 @@ export interface RolloutShape {
   opinion: boolean;
 }
 
+/** A rollout as plain arrays (what crosses to the learner's thread); see RolloutBuffer.data and .from. */
+export interface RolloutData {
+  shape: RolloutShape;
+  t: number;
+  arrays: Record<(typeof ARRAYS)[number], Float32Array | Int32Array | Uint8Array>;
+}
+
+/** The buffer's stored arrays (actionMask absent without an action mask). */
+const ARRAYS = [
+  "blstats",
+  "crop",
+  "inv",
+  "masks",
+  "actionMask",
+  "actions",
+  "logProb",
+  "values",
+  "rewards",
+  "terminated",
+  "truncated",
+  "truncValues",
+  "alpha",
+  "opinion",
+  "opinionValid",
+] as const;
+
 export class RolloutBuffer {
   readonly size: number;
   readonly blstats: Float32Array;
@@ -67,6 +93,30 @@ export class RolloutBuffer {
     this.alpha = new Float32Array(n * shape.numExperts);
     this.opinion = new Float32Array(shape.opinion ? n * shape.numExperts : 0);
     this.opinionValid = new Float32Array(shape.opinion ? n : 0);
+  }
+
+  /** The buffer's contents as plain arrays (views, not copies: copy or post them before the next clear()). */
+  data(): RolloutData {
+    const arrays = {} as RolloutData["arrays"];
+    for (const k of ARRAYS) arrays[k] = this[k] ?? new Uint8Array(0);
+    return { shape: { ...this.shape }, t: this.t, arrays };
+  }
+
+  /** A buffer holding `data` (copied into `reuse` when its shape matches, else into a new buffer). */
+  static from(data: RolloutData, reuse?: RolloutBuffer | null): RolloutBuffer {
+    const same =
+      reuse &&
+      (Object.keys(data.shape) as (keyof RolloutShape)[]).every((k) => reuse.shape[k] === data.shape[k]);
+    const b = same ? reuse! : new RolloutBuffer(data.shape);
+    for (const k of ARRAYS) {
+      const dst = b[k];
+      const src = data.arrays[k];
+      if ((dst?.length ?? 0) !== src.length)
+        throw new InvalidArgumentError(`rollout data ${k} length`, src.length, `${dst?.length ?? 0}`);
+      if (dst) (dst as Uint8Array).set(src as Uint8Array);
+    }
+    b.t = data.t;
+    return b;
   }
 
   get full(): boolean {

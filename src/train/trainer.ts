@@ -10,13 +10,18 @@
  * index and the actions of its running episode, and a resumed run replays them. Together with the RNG,
  * scaler, memory and optimizer states this makes `--resume` continue bit-exactly.
  */
-import * as tf from "@tensorflow/tfjs-core";
 import { VecEnv, type BatchObs, type EpisodeInfo, type Observation } from "../env/index.js";
 import { loadBuiltinGraph, type Hypergraph } from "../knowledge/index.js";
-import { createPolicy, initBackend, type ModelConfigInput, type Policy } from "../model/index.js";
+import {
+  createPolicy,
+  initBackend,
+  type ModelConfigInput,
+  type NamedArray,
+  type Policy,
+} from "../model/index.js";
 import { existsSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { InvalidArgumentError, Rng, StateError } from "../util/index.js";
+import { InvalidArgumentError, Rng, StateError, type RngState } from "../util/index.js";
 import type { TrainConfig } from "./config-schema.js";
 import { formatConfig } from "./config.js";
 import {
@@ -27,8 +32,13 @@ import {
   type CheckpointState,
 } from "./checkpoint.js";
 import { computeGae } from "./gae.js";
-import { confidentRows, logitStats } from "../model/index.js";
-import { operatorExpertMatrix } from "./losses.js";
+import {
+  LocalLearner,
+  type Learner,
+  type LearnerStart,
+  type UpdateJob,
+  type UpdateResult,
+} from "./learner.js";
 import { TrainingLog } from "./log.js";
 import {
   MetricsWriter,
@@ -37,16 +47,14 @@ import {
   routingStats,
   trimMetricsForResume,
 } from "./metrics.js";
-import { NanGuard } from "./nan-guard.js";
 import { BatchObserver } from "./observer.js";
-import { loadOptimizerState, saveOptimizerState } from "./optimizer-state.js";
-import { LrSchedule, phaseAt, type PhaseState } from "./phases.js";
-import { ppoUpdate } from "./ppo-update.js";
-import { trainablePolicy } from "./policy-adapter.js";
+import { phaseAt, type LrScheduleState, type PhaseState } from "./phases.js";
 import { RewardScaler } from "./reward-scaler.js";
 import { RolloutBuffer } from "./rollout.js";
 import { RunFolder } from "./run-folder.js";
+import type { TensorBlobs } from "./tensor-io.js";
 import { blobsToWeights, weightsToBlobs } from "./weights-blobs.js";
+import { WorkerLearner } from "./worker-learner.js";
 
 export const NUM_SCORE_ACTIONS = 23;
 
@@ -125,6 +133,8 @@ interface TrainerExtra {
   seedStart: number;
   phaseIndex: number;
   elapsedS: number;
+  /** Updates whose weights the rollout after the checkpoint acts with (absent in older checkpoints: `update`). */
+  version?: number;
 }
 
 function modelConfigOf(config: TrainConfig, numActions: number): ModelConfigInput {
@@ -138,10 +148,6 @@ function modelConfigOf(config: TrainConfig, numActions: number): ModelConfigInpu
 /** Creates the policy a config describes, on the given graph. */
 export function policyForConfig(config: TrainConfig, graph: Hypergraph): Policy {
   return createPolicy(modelConfigOf(config, NUM_SCORE_ACTIONS), graph);
-}
-
-function makeAdam(config: TrainConfig, lr: number): tf.Optimizer {
-  return tf.train.adam(lr, config.ppo.adamBeta1, config.ppo.adamBeta2, config.ppo.adamEps);
 }
 
 /**
@@ -166,13 +172,50 @@ export function resolveResume(resume: string): {
   return { runDir: abs, checkpoint: latest.dir, state: readCheckpointState(latest.dir) };
 }
 
+/** The acting side's state at the start of a rollout: where a resumed run replays from. */
+interface ActingSnapshot {
+  episode: number;
+  envSteps: number;
+  /** Updates whose weights the rollout acts with (its policy version). */
+  version: number;
+  act: RngState;
+  scaler: ReturnType<RewardScaler["getState"]>;
+  envs: TrainerExtra["envs"];
+  observer: TrainerExtra["observer"];
+  phaseIndex: number;
+  recent: number[];
+}
+
+/** A collected rollout waiting for its update. */
+interface Collected {
+  job: UpdateJob;
+  rolloutS: number;
+  /** Mean ms per act call (all envs at once) in the rollout. */
+  actMs: number;
+  /** The policy version (updates done) the rollout acted with. */
+  version: number;
+  /** Counters and reward scale at the rollout's end (what its update record reports). */
+  episode: number;
+  envSteps: number;
+  rewardStd: number;
+  routing: ReturnType<typeof routingStats>;
+  opinion: ReturnType<typeof opinionStats> | null;
+}
+
 /**
  * Trains a policy. With `opts.resume`, `config` is ignored except for `episodes` when `opts.episodes` is
  * set: the run continues with the config saved in its checkpoint.
+ *
+ * Synchronous mode (`pipeline: "off"`): collect a rollout, update on it, repeat. Pipelined mode ("on"): the
+ * update of rollout i runs in the learner's thread while rollout i+1 is collected with the weights from before
+ * that update, so every rollout is trained exactly one update after the weights it acted with (policy lag 1).
+ * The PPO ratio is taken against the stored behaviour log-probabilities, as in APPO. Nothing depends on thread
+ * timing: the order of every random draw and every weight change is fixed.
  */
 export async function train(configIn: TrainConfig | null, opts: TrainOptions = {}): Promise<RunSummary> {
   const t0 = performance.now();
-  const backend = await initBackend(opts.backend ?? "wasm");
+  const backendKind = opts.backend ?? "wasm";
+  const backend = await initBackend(backendKind);
   let config: TrainConfig;
   let folder: RunFolder;
   let resumeFrom: { runDir: string; checkpoint: string; state: CheckpointState } | null = null;
@@ -187,29 +230,21 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     folder = RunFolder.open(config, { cwd: opts.cwd });
     folder.saveConfig(config);
   }
+  const pipelined = config.pipeline === "on";
 
   await opts.onRunFolder?.(folder.dir);
   const graph = loadBuiltinGraph();
   const policy = policyForConfig(config, graph);
-  const vars = policy.trainableVariables();
-  const optimizer = makeAdam(config, config.phases[0].lr);
-  // Only the earlier alignment targets ("centred", "raw") read the operator → expert averaging matrix.
-  const opToExpert =
-    policy.arch === "moe-graph" && config.ppo.alignmentTarget !== "opinion"
-      ? operatorExpertMatrix(graph.operatorExpert, policy.numExperts)
-      : undefined;
   const N = config.envs;
   const T = config.rolloutSteps;
   const root = new Rng(config.seed);
   let actRng = root.fork();
-  let ppoRng = root.fork();
+  let ppoRngState = root.fork().getState();
   const scaler = new RewardScaler(N, {
     gamma: config.ppo.gamma,
     scaleByStd: config.reward.scaleByStd,
     clip: config.reward.clip,
   });
-  const lrSchedule = new LrSchedule(config.ppo.lrWarmupUpdates);
-  const guard = new NanGuard({ onRollback: (msg) => log.line(msg) });
   const observer = new BatchObserver(graph, N, {
     cropSize: policy.config.visual.cropSize,
     actionMask: config.actionMask,
@@ -220,8 +255,11 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   let episode = 0;
   let update = 0;
   let envSteps = 0;
+  let version = 0;
   let elapsedBefore = 0;
   let phaseIndex = -1;
+  let lrState: LrScheduleState = { updates: 0 };
+  let nanRollbacks = 0;
   const best = {
     metric: `score_avg${config.bestWindow}`,
     value: null as number | null,
@@ -236,24 +274,30 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     steps: 0,
   }));
 
+  let optimizerStart: TensorBlobs | undefined;
+  // Pipelined checkpoints hold the interrupted rollout's (older) acting weights: it is replayed with them.
+  let learnerWeights: Map<string, NamedArray> | null = null;
   if (resumeFrom) {
     const ck = loadCheckpoint(resumeFrom.checkpoint);
     const s = ck.state;
-    policy.setWeights(blobsToWeights(ck.weights));
-    await loadOptimizerState(optimizer, ck.optimizer, vars, `${resumeFrom.checkpoint}/optimizer`);
+    policy.setWeights(blobsToWeights(ck.behaviour ?? ck.weights));
+    if (ck.behaviour) learnerWeights = blobsToWeights(ck.weights);
+    optimizerStart = ck.optimizer;
     episode = s.counters.episode;
     update = s.counters.update;
     envSteps = s.counters.envSteps;
     actRng = new Rng(s.rng.act);
-    ppoRng = new Rng(s.rng.ppo);
+    ppoRngState = s.rng.ppo;
     if (s.rewardScaler) scaler.setState(s.rewardScaler);
-    lrSchedule.setState(s.lrSchedule);
+    lrState = s.lrSchedule;
+    nanRollbacks = s.nanRollbacks;
     Object.assign(best, s.best);
     const extra = s.extra as unknown as TrainerExtra;
     extra.envs.forEach((e, i) => Object.assign(tracks[i], structuredClone(e)));
     observer.setState(extra.observer);
     phaseIndex = extra.phaseIndex;
     elapsedBefore = extra.elapsedS;
+    version = extra.version ?? update;
     trimMetricsForResume(folder.metricsFile, { episode, update });
   }
 
@@ -273,8 +317,24 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   }
   log.line(
     `backend ${backend} | ${policy.numParams().toLocaleString("en")} parameters | ${N} envs × ${T} steps | ` +
-      `graph ${graph.conditionNodes.length} conditions, ${graph.operatorNodes.length} operators`,
+      `graph ${graph.conditionNodes.length} conditions, ${graph.operatorNodes.length} operators | ` +
+      `pipeline ${config.pipeline}`,
   );
+
+  const learnerStart: LearnerStart = {
+    rng: ppoRngState,
+    lrSchedule: lrState,
+    optimizer: optimizerStart,
+    optimizerSource: resumeFrom ? `${resumeFrom.checkpoint}/optimizer` : undefined,
+  };
+  const learner: Learner = pipelined
+    ? new WorkerLearner({
+        config,
+        backend: backendKind,
+        weights: learnerWeights ?? policy.getWeights(),
+        start: learnerStart,
+      })
+    : await LocalLearner.create(policy, config, learnerStart);
 
   const vec = new VecEnv({
     numEnvs: N,
@@ -282,6 +342,8 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     seedStart,
     task: config.task,
     maxEpisodeSteps: config.maxSteps,
+    // The learner's thread needs the cores the env workers would spin on while waiting.
+    ...(pipelined ? { spinMicros: 0 } : {}),
   });
   const views: Observation[] = Array.from({ length: N }, (_, i) => vec.obsAt(i));
   let obs: BatchObs;
@@ -293,18 +355,13 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   }
   let input = observer.observe(obs, views);
 
-  const rs = observer.rowSizes;
   const buffer = new RolloutBuffer({
     steps: T,
     envs: N,
-    ...rs,
+    ...observer.rowSizes,
     numExperts: policy.numExperts,
     opinion: policy.arch === "moe-graph",
   });
-  const adapter = trainablePolicy(policy, (idx) => ({
-    batch: buffer.gather(idx),
-    actions: Int32Array.from(idx, (i) => buffer.actions[i]),
-  }));
 
   const recentScores: number[] = [];
   let status: RunSummary["status"] = "done";
@@ -312,33 +369,51 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   let nextCheckpoint = (Math.floor(episode / config.checkpointEvery) + 1) * config.checkpointEvery;
   const elapsed = () => elapsedBefore + (performance.now() - t0) / 1000;
 
-  // What a checkpoint records; refreshed at every update boundary (where the buffer is empty).
-  const snapshotState = () => {
-    const phase = phaseAt(config, episode);
+  const actingSnapshot = (): ActingSnapshot => ({
+    episode,
+    envSteps,
+    version,
+    act: actRng.getState(),
+    scaler: scaler.getState(),
+    envs: tracks.map((t) => structuredClone(t)),
+    observer: observer.getState(),
+    phaseIndex,
+    recent: [...best.recent],
+  });
+  // What a checkpoint records: the acting side at the start of the rollout a resumed run collects first, the
+  // learner after its last update. Refreshed after every update.
+  const snapshotState = (a: ActingSnapshot) => {
+    const phase = phaseAt(config, a.episode);
     return {
-      counters: { episode, update, envSteps },
+      counters: { episode: a.episode, update, envSteps: a.envSteps },
       phase: { name: phase.name, index: phase.index },
-      rng: { act: actRng.getState(), ppo: ppoRng.getState() },
-      rewardScaler: scaler.getState(),
-      lrSchedule: lrSchedule.getState(),
-      best: structuredClone(best),
-      nanRollbacks: guard.rollbacks,
+      rng: { act: a.act, ppo: ppoRngState },
+      rewardScaler: a.scaler,
+      lrSchedule: lrState,
+      best: { ...structuredClone(best), recent: [...a.recent] },
+      nanRollbacks,
       config,
       extra: {
-        envs: tracks.map((t) => structuredClone(t)),
-        observer: observer.getState(),
+        envs: a.envs,
+        observer: a.observer,
         seedStart,
-        phaseIndex,
+        phaseIndex: a.phaseIndex,
         elapsedS: elapsed(),
+        version: a.version,
       } satisfies TrainerExtra as unknown as Record<string, unknown>,
     };
   };
-  let boundary = snapshotState();
+  let boundary = snapshotState(actingSnapshot());
+  // The acting weights at the boundary when they are not the learner's (pipelined mode).
+  let boundaryBehaviour: TensorBlobs | undefined = learnerWeights
+    ? weightsToBlobs(policy.getWeights())
+    : undefined;
   const writeCheckpoint = async (dir: string) => {
     saveCheckpoint(dir, {
       state: boundary,
-      weights: weightsToBlobs(policy.getWeights()),
-      optimizer: await saveOptimizerState(optimizer),
+      weights: weightsToBlobs(pipelined ? await learner.weights() : policy.getWeights()),
+      optimizer: await learner.optimizerState(),
+      behaviour: boundaryBehaviour,
     });
     lastCheckpoint = dir;
   };
@@ -362,7 +437,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
       alpha_entropy_step: tr.steps ? tr.entropySum / tr.steps : NaN,
       alpha_mean: tr.alphaSum.map((a) => (tr.steps ? a / tr.steps : NaN)),
       env_steps: envSteps,
-      update,
+      update: version,
       time_s: elapsed(),
     };
     metrics.episode({
@@ -396,222 +471,235 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   };
 
   const K = policy.numExperts;
-  try {
-    while (episode < config.episodes) {
-      if (opts.maxUpdates !== undefined && update >= opts.maxUpdates) {
-        status = "max_updates";
-        break;
-      }
-      if (opts.signal?.aborted) {
-        status = "interrupted";
-        break;
-      }
-      const phase = phaseAt(config, episode);
-      if (phase.index !== phaseIndex) {
-        log.phase(phase, episode);
-        phaseIndex = phase.index;
-      }
-      policy.router?.setRouting({ mode: phase.routing, tau: phase.tau });
-      const tRollout = performance.now();
-      buffer.clear();
-      let aborted = false;
-      for (let t = 0; t < T; t++) {
-        // Let signal handlers (Ctrl-C) run: the rollout is otherwise one synchronous stretch.
-        if ((t & 7) === 0) await new Promise((r) => setImmediate(r));
-        if (opts.signal?.aborted) {
-          aborted = true;
-          break;
-        }
-        const act = policy.act(input, { rng: actRng });
-        buffer.addStep(input, act);
-        for (let n = 0; n < N; n++) {
-          const tr = tracks[n];
-          tr.actions.push(act.action[n]);
-          tr.entropySum += routingEntropyPerStep(act.alpha.subarray(n * K, (n + 1) * K), K);
-          for (let k = 0; k < K; k++) tr.alphaSum[k] += act.alpha[n * K + k];
-          tr.steps++;
-        }
-        const res = vec.step(act.action);
-        envSteps += N;
-        const done = new Uint8Array(N);
-        for (let n = 0; n < N; n++) done[n] = res.terminated[n] | res.truncated[n];
-        for (const info of res.episodes) {
-          if (res.truncated[info.env] && !res.terminated[info.env]) {
-            const v = policy.act(observer.observeOne(info.env, info.finalObs), {
-              rng: new Rng(0),
-              greedy: true,
-            });
-            buffer.setTruncValue(info.env, v.value[0]);
-          }
-          observer.resetEnv(info.env);
-          onEpisodeEnd(info, phase);
-        }
-        buffer.addOutcome(scaler.process(res.rewards, done), res.terminated, res.truncated);
-        input = observer.observe(res.obs, views);
-      }
-      if (aborted) {
-        status = "interrupted";
-        break;
-      }
-      const rolloutS = (performance.now() - tRollout) / 1000;
 
-      // Bootstrap from the observation after the rollout.
-      const last = policy.act(input, { rng: new Rng(0), greedy: true });
-      const gae = computeGae({
-        steps: T,
-        envs: N,
-        rewards: buffer.rewards,
-        values: buffer.values,
-        terminated: buffer.terminated,
-        truncated: buffer.truncated,
-        truncValues: buffer.truncValues,
-        lastValues: last.value,
-        gamma: config.ppo.gamma,
-        lambda: config.ppo.lambda,
-      });
-      const tUpdate = performance.now();
-      const u = await ppoUpdate({
-        policy: adapter,
-        optimizer,
-        data: {
-          oldLogProb: buffer.logProb,
-          oldValue: buffer.values,
-          advantages: gae.advantages,
-          returns: gae.returns,
-          pairs: buffer.pairs(),
-        },
-        config: config.ppo,
-        phase,
-        rng: ppoRng,
-        lrSchedule,
-        nanGuard: guard,
-        opToExpert,
-      });
-      const updateS = (performance.now() - tUpdate) / 1000;
-      update++;
-      const router = policy.router;
-      let gatEntropy: number | null = null;
-      const balancedPrior = policy.opinionPrior !== null && policy.config.opinion.prior === "balanced";
-      if (policy.arch === "moe-graph" || router?.normalize === "per-expert") {
-        // Every stored state (all envs, all steps) under the updated weights: the GAT metric, the opinion's expert
-        // prior ḡ and, with per-expert normalisation, the statistics the next rollout routes with.
-        const out = tf.tidy(() => {
-          const idx = Int32Array.from({ length: buffer.size }, (_, i) => i);
-          const ev = policy.evaluate(buffer.gather(idx));
-          const none = tf.zeros([0]);
-          return [
-            ev.gatAttentionEntropy ?? none,
-            ev.routerLogits ?? none,
-            ev.opinionRaw ?? none,
-            tf.tensor1d(ev.opinionValid ?? new Float32Array(0)),
-          ];
-        });
-        const [entV, rawLogits, rawOpinion, valid] = out.map((t) => t.dataSync() as Float32Array);
-        tf.dispose(out);
-        gatEntropy = entV.length ? entV[0] : null;
-        if (router?.normalize === "per-expert" && rawLogits.length)
-          router.setLogitStats(logitStats(rawLogits, K));
-        if (balancedPrior && rawOpinion.length) {
-          const mean = new Array<number>(K).fill(0);
-          let n = 0;
-          for (let i = 0; i < valid.length; i++) {
-            if (!valid[i]) continue;
-            n++;
-            for (let k = 0; k < K; k++) mean[k] += rawOpinion[i * K + k];
-          }
-          if (n > 0) policy.setOpinionPrior(mean.map((m) => m / n));
+  /**
+   * Collects one rollout with the acting policy; null when aborted (Ctrl-C) — only when `abortable`: a
+   * pipelined run finishes the rollout it is collecting, so its checkpoint stays at an exact boundary.
+   */
+  const collect = async (abortable: boolean): Promise<Collected | null> => {
+    const phase = phaseAt(config, episode);
+    if (phase.index !== phaseIndex) {
+      log.phase(phase, episode);
+      phaseIndex = phase.index;
+    }
+    policy.router?.setRouting({ mode: phase.routing, tau: phase.tau });
+    const tRollout = performance.now();
+    let actMs = 0;
+    buffer.clear();
+    for (let t = 0; t < T; t++) {
+      // Let signal handlers (Ctrl-C) and the learner's replies run: the rollout is otherwise one synchronous stretch.
+      if ((t & 7) === 0) await new Promise((r) => setImmediate(r));
+      if (abortable && opts.signal?.aborted) return null;
+      const tAct = performance.now();
+      const act = policy.act(input, { rng: actRng });
+      actMs += performance.now() - tAct;
+      buffer.addStep(input, act);
+      for (let n = 0; n < N; n++) {
+        const tr = tracks[n];
+        tr.actions.push(act.action[n]);
+        tr.entropySum += routingEntropyPerStep(act.alpha.subarray(n * K, (n + 1) * K), K);
+        for (let k = 0; k < K; k++) tr.alphaSum[k] += act.alpha[n * K + k];
+        tr.steps++;
+      }
+      const res = vec.step(act.action);
+      envSteps += N;
+      const done = new Uint8Array(N);
+      for (let n = 0; n < N; n++) done[n] = res.terminated[n] | res.truncated[n];
+      for (const info of res.episodes) {
+        if (res.truncated[info.env] && !res.terminated[info.env]) {
+          const v = policy.act(observer.observeOne(info.env, info.finalObs), {
+            rng: new Rng(0),
+            greedy: true,
+          });
+          buffer.setTruncValue(info.env, v.value[0]);
         }
+        observer.resetEnv(info.env);
+        onEpisodeEnd(info, phase);
       }
-      const routing = routingStats(buffer.alpha, policy.expertNames);
-      const opinion = buffer.shape.opinion
+      buffer.addOutcome(scaler.process(res.rewards, done), res.terminated, res.truncated);
+      input = observer.observe(res.obs, views);
+    }
+    const rolloutS = (performance.now() - tRollout) / 1000;
+    // Bootstrap from the observation after the rollout.
+    const last = policy.act(input, { rng: new Rng(0), greedy: true });
+    const gae = computeGae({
+      steps: T,
+      envs: N,
+      rewards: buffer.rewards,
+      values: buffer.values,
+      terminated: buffer.terminated,
+      truncated: buffer.truncated,
+      truncValues: buffer.truncValues,
+      lastValues: last.value,
+      gamma: config.ppo.gamma,
+      lambda: config.ppo.lambda,
+    });
+    return {
+      job: { rollout: buffer.data(), advantages: gae.advantages, returns: gae.returns, phase },
+      rolloutS,
+      actMs: actMs / T,
+      version,
+      episode,
+      envSteps,
+      rewardStd: scaler.std,
+      routing: routingStats(buffer.alpha, policy.expertNames),
+      opinion: buffer.shape.opinion
         ? opinionStats(buffer.alpha, buffer.opinion, buffer.opinionValid, K, policy.confidence)
-        : null;
-      if (router && phase.balanceBiasRate > 0) {
-        // Shares over the steps where the graph is not confident: balancing must not argue with the graph.
-        router.stepBalance(balanceShares(buffer, K, policy.confidence), phase.balanceBiasRate);
-      }
-      const record: Record<string, unknown> = {
-        // 0-based like episode records (trimMetricsForResume keeps records below the checkpoint's counters).
-        update: update - 1,
-        episode,
-        env_steps: envSteps,
+        : null,
+    };
+  };
+
+  /** Records update `done`'s results; `acting` is where a resumed run would start collecting. */
+  const finishUpdate = async (done: Collected, r: UpdateResult, acting: ActingSnapshot, stepS: number) => {
+    const { phase } = done.job;
+    const u = r.stats;
+    update++;
+    ppoRngState = r.rng;
+    lrState = r.lrSchedule;
+    nanRollbacks = r.nanRollbacks;
+    for (const m of r.messages) log.line(m);
+    const router = policy.router;
+    const balancedPrior = policy.opinionPrior !== null && policy.config.opinion.prior === "balanced";
+    const record: Record<string, unknown> = {
+      // 0-based like episode records (trimMetricsForResume keeps records below the checkpoint's counters).
+      update: update - 1,
+      episode: done.episode,
+      env_steps: done.envSteps,
+      phase: phase.name,
+      phase_index: phase.index,
+      routing: phase.routing,
+      tau: phase.tau,
+      lr: u.lr,
+      losses: u.losses,
+      weighted: u.weighted,
+      policy_entropy: u.losses.entropy,
+      ...done.routing,
+      ...(done.opinion ?? {}),
+      ...(balancedPrior
+        ? {
+            opinion_prior: Object.fromEntries(
+              policy.expertNames.map((nm, k) => [nm, policy.opinionPrior![k]]),
+            ),
+          }
+        : {}),
+      ...(router
+        ? { router_bias: Object.fromEntries(policy.expertNames.map((n, k) => [n, router.bias[k]])) }
+        : {}),
+      ...(router?.normalize === "per-expert"
+        ? {
+            router_logit_mean: Array.from(router.logitStats.mean),
+            router_logit_std: Array.from(router.logitStats.std),
+          }
+        : {}),
+      approx_kl: u.approxKl,
+      clip_fraction: u.clipFraction,
+      explained_variance: u.explainedVariance,
+      grad_norm: u.gradNorm,
+      grad_norm_max: u.gradNormMax,
+      gat_attention_entropy: r.gatEntropy,
+      advantage_mean: u.advantageMean,
+      advantage_std: u.advantageStd,
+      reward_std: done.rewardStd,
+      rolled_back: u.rolledBack,
+      early_stop: u.earlyStop,
+      // Updates between the weights that collected the rollout and those it trains: 0 synchronous, 1 pipelined.
+      policy_lag: update - 1 - done.version,
+      rollout_s: done.rolloutS,
+      act_ms: done.actMs,
+      update_s: r.updateS,
+      // Pipelined: the wall time of one collect-while-updating step; synchronous: rollout plus update.
+      steps_per_sec: (N * T) / stepS,
+      time_s: elapsed(),
+    };
+    metrics.update(record as { update: number });
+    opts.onUpdate?.(record);
+    if (update % config.logEvery === 0 || u.rolledBack) {
+      log.update({
+        update,
         phase: phase.name,
-        phase_index: phase.index,
-        routing: phase.routing,
-        tau: phase.tau,
         lr: u.lr,
         losses: u.losses,
-        weighted: u.weighted,
-        policy_entropy: u.losses.entropy,
-        ...routing,
-        ...(opinion ?? {}),
-        ...(balancedPrior
-          ? {
-              opinion_prior: Object.fromEntries(
-                policy.expertNames.map((nm, k) => [nm, policy.opinionPrior![k]]),
-              ),
-            }
-          : {}),
-        ...(router
-          ? { router_bias: Object.fromEntries(policy.expertNames.map((n, k) => [n, router.bias[k]])) }
-          : {}),
-        ...(router?.normalize === "per-expert"
-          ? {
-              router_logit_mean: Array.from(router.logitStats.mean),
-              router_logit_std: Array.from(router.logitStats.std),
-            }
-          : {}),
-        approx_kl: u.approxKl,
-        clip_fraction: u.clipFraction,
-        explained_variance: u.explainedVariance,
-        grad_norm: u.gradNorm,
-        grad_norm_max: u.gradNormMax,
-        gat_attention_entropy: gatEntropy,
-        advantage_mean: u.advantageMean,
-        advantage_std: u.advantageStd,
-        reward_std: scaler.std,
-        rolled_back: u.rolledBack,
-        early_stop: u.earlyStop,
-        rollout_s: rolloutS,
-        update_s: updateS,
-        steps_per_sec: (N * T) / (rolloutS + updateS),
-        time_s: elapsed(),
-      };
-      metrics.update(record as { update: number });
-      opts.onUpdate?.(record);
-      if (update % config.logEvery === 0 || u.rolledBack) {
-        log.update({
-          update,
-          phase: phase.name,
-          lr: u.lr,
-          losses: u.losses,
-          approxKl: u.approxKl,
-          clipFraction: u.clipFraction,
-          gradNorm: u.gradNorm,
-          explainedVariance: u.explainedVariance,
-          rolledBack: u.rolledBack !== null,
-        });
-      }
+        approxKl: u.approxKl,
+        clipFraction: u.clipFraction,
+        gradNorm: u.gradNorm,
+        explainedVariance: u.explainedVariance,
+        rolledBack: u.rolledBack !== null,
+      });
+    }
 
-      // Update boundary: refresh the resumable state, then write due checkpoints.
-      let improved = false;
-      if (best.recent.length >= Math.min(config.bestWindow, config.episodes)) {
-        const avg = best.recent.reduce((a, b) => a + b, 0) / best.recent.length;
-        if (best.value === null || avg > best.value) {
-          best.value = avg;
-          best.episode = episode;
-          improved = true;
+    // Update boundary: refresh the resumable state, then write due checkpoints.
+    let improved = false;
+    if (best.recent.length >= Math.min(config.bestWindow, config.episodes)) {
+      const avg = best.recent.reduce((a, b) => a + b, 0) / best.recent.length;
+      if (best.value === null || avg > best.value) {
+        best.value = avg;
+        best.episode = episode;
+        improved = true;
+      }
+    }
+    boundary = snapshotState(acting);
+    if (acting.episode >= nextCheckpoint) {
+      await writeCheckpoint(folder.checkpointDir(acting.episode));
+      folder.pruneCheckpoints(config.keepCheckpoints);
+      nextCheckpoint = (Math.floor(acting.episode / config.checkpointEvery) + 1) * config.checkpointEvery;
+    }
+    if (improved) {
+      await writeCheckpoint(folder.bestDir);
+      // The acting policy holds the learner's weights here (pipelined mode sets them before this call).
+      policy.save(`${folder.bestDir}/policy`);
+    }
+  };
+
+  const stopReason = (pending: boolean): RunSummary["status"] | null => {
+    if (opts.signal?.aborted) return "interrupted";
+    if (opts.maxUpdates !== undefined && update + (pending ? 1 : 0) >= opts.maxUpdates) return "max_updates";
+    return episode < config.episodes ? null : "done";
+  };
+
+  try {
+    if (!pipelined) {
+      for (;;) {
+        const stop = stopReason(false);
+        if (stop) {
+          status = stop;
+          break;
         }
+        const tStep = performance.now();
+        const c = await collect(true);
+        if (!c) {
+          status = "interrupted";
+          break;
+        }
+        const r = await learner.update(c.job);
+        version = update + 1;
+        await finishUpdate(c, r, actingSnapshot(), (performance.now() - tStep) / 1000);
       }
-      boundary = snapshotState();
-      if (episode >= nextCheckpoint) {
-        await writeCheckpoint(folder.checkpointDir(episode));
-        folder.pruneCheckpoints(config.keepCheckpoints);
-        nextCheckpoint = (Math.floor(episode / config.checkpointEvery) + 1) * config.checkpointEvery;
-      }
-      if (improved) {
-        await writeCheckpoint(folder.bestDir);
-        policy.save(`${folder.bestDir}/policy`);
+    } else {
+      // A resumed pipelined run first replays the interrupted rollout with its own (older) weights.
+      let pending: Collected | null = null;
+      let resumeWeights = learnerWeights;
+      for (;;) {
+        const tStep = performance.now();
+        const launched = pending ? learner.update(pending.job) : null;
+        const acting = actingSnapshot();
+        const stop = stopReason(pending !== null);
+        const next = stop ? null : await collect(false);
+        if (stop) status = stop;
+        if (launched && pending) {
+          const r = await launched;
+          // A resumed run collects the rollout after `acting` with the weights it acts with now.
+          boundaryBehaviour = weightsToBlobs(policy.getWeights());
+          // The rollout after `next` acts with the weights of this update.
+          policy.setWeights(await learner.weights());
+          version = update + 1;
+          await finishUpdate(pending, r, acting, (performance.now() - tStep) / 1000);
+        } else if (resumeWeights) {
+          policy.setWeights(resumeWeights);
+          version = update;
+          resumeWeights = null;
+        }
+        pending = next;
+        if (!pending) break;
       }
     }
     // Done, interrupted or at the update cap: the state at the last update boundary is saved, so a resumed
@@ -633,8 +721,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     log.close();
     metrics.close();
     vec.close();
-    opToExpert?.dispose();
-    optimizer.dispose();
+    await learner.close();
     policy.dispose();
   }
   return {
@@ -649,21 +736,4 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
       ? recentScores.reduce((a, b) => a + b, 0) / recentScores.length
       : null,
   };
-}
-
-/** Each expert's share of dominated steps among the rollout's steps where the graph is not confident. */
-function balanceShares(buffer: RolloutBuffer, K: number, threshold: number): number[] {
-  const confident = buffer.shape.opinion
-    ? confidentRows(buffer.opinion, buffer.opinionValid, K, threshold)
-    : null;
-  const c = new Array<number>(K).fill(0);
-  let n = 0;
-  for (let i = 0; i < buffer.size; i++) {
-    if (confident?.[i]) continue;
-    let best = 0;
-    for (let k = 1; k < K; k++) if (buffer.alpha[i * K + k] > buffer.alpha[i * K + best]) best = k;
-    c[best]++;
-    n++;
-  }
-  return c.map((v) => (n ? v / n : NaN));
 }

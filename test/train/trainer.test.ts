@@ -16,11 +16,12 @@ import {
 import { tempDir } from "./helpers.js";
 
 /** A small, fast config: short episodes so that rollouts cross episode boundaries and truncations. */
-function tinyConfig(outDir: string, expName: string): TrainConfig {
+function tinyConfig(outDir: string, expName: string, pipeline: "on" | "off" = "on"): TrainConfig {
   return resolveConfig({
     preset: "demo",
     flags: {
       expName,
+      pipeline,
       outDir,
       episodes: 1000,
       maxSteps: 24,
@@ -56,38 +57,62 @@ function updateRecords(runDir: string): Record<string, unknown>[] {
         rollout_s: _r,
         update_s: _u,
         steps_per_sec: _s,
+        act_ms: _a,
         ...rest
       } = r as Record<string, unknown>;
       return rest;
     });
 }
 
+function episodeRecords(runDir: string): Record<string, unknown>[] {
+  return readMetrics(join(runDir, "metrics.jsonl"))
+    .filter((r) => r.type === "episode")
+    .map((r) => {
+      const { time_s: _t, ...rest } = r as Record<string, unknown>;
+      return rest;
+    });
+}
+
 describe("trainer", () => {
-  it("resume continues exactly: N updates + resume + N equals 2N straight", async () => {
+  for (const mode of ["on", "off"] as const) {
+    it(`resume continues exactly (pipeline ${mode}): N updates + resume + N equals 2N straight`, async () => {
+      const { dir, cleanup } = tempDir();
+      try {
+        const tiny = (name: string) => tinyConfig(dir, name, mode);
+        const straight = await train(tiny("straight"), { ...quiet, maxUpdates: 5 });
+        assert.equal(straight.status, "max_updates");
+        assert.equal(straight.updates, 5);
+        const first = await train(tiny("resumed"), { ...quiet, maxUpdates: 2 });
+        assert.equal(first.updates, 2);
+        // A pipelined checkpoint holds the older weights its interrupted rollout acts with.
+        assert.equal(existsSync(join(first.checkpoint, "behaviour.json")), mode === "on");
+        const second = await train(null, { ...quiet, resume: first.runDir, maxUpdates: 5 });
+        assert.equal(second.updates, 5);
+        assert.equal(second.episodes, straight.episodes);
+        assert.equal(second.envSteps, straight.envSteps);
+        const a = weightsOf(straight.checkpoint);
+        const b = weightsOf(second.checkpoint);
+        for (const [k, v] of a) assert.deepEqual(b.get(k), v, `tensor ${k} differs after resume`);
+        assert.deepEqual(updateRecords(second.runDir), updateRecords(straight.runDir));
+        assert.deepEqual(episodeRecords(second.runDir), episodeRecords(straight.runDir));
+        // Policy lag: 0 in turn; pipelined, 1 from the second update on (the first two rollouts share W0).
+        const lags = updateRecords(straight.runDir).map((r) => r.policy_lag);
+        assert.deepEqual(lags, mode === "on" ? [0, 1, 1, 1, 1] : [0, 0, 0, 0, 0]);
+      } finally {
+        cleanup();
+      }
+    });
+  }
+
+  it("the same seed and config give the same pipelined run; the pipelined and synchronous runs differ", async () => {
     const { dir, cleanup } = tempDir();
     try {
-      const straight = await train(tinyConfig(dir, "straight"), { ...quiet, maxUpdates: 4 });
-      assert.equal(straight.status, "max_updates");
-      assert.equal(straight.updates, 4);
-      // Rollouts of 16 steps with a 24-step cap: episodes end (truncated) inside rollouts.
-      assert.ok(straight.episodes >= 4, `episodes ${straight.episodes}`);
-
-      const first = await train(tinyConfig(dir, "resumed"), { ...quiet, maxUpdates: 2 });
-      assert.equal(first.updates, 2);
-      const second = await train(null, { ...quiet, resume: first.runDir, maxUpdates: 4 });
-      assert.equal(second.updates, 4);
-      assert.equal(second.episodes, straight.episodes);
-      assert.equal(second.envSteps, straight.envSteps);
-
-      const a = weightsOf(straight.checkpoint);
-      const b = weightsOf(second.checkpoint);
-      assert.deepEqual([...a.keys()], [...b.keys()]);
-      for (const [k, v] of a) assert.deepEqual(b.get(k), v, `tensor ${k} differs after resume`);
-      assert.deepEqual(updateRecords(second.runDir), updateRecords(straight.runDir));
-      const ckA = loadCheckpoint(straight.checkpoint).state;
-      const ckB = loadCheckpoint(second.checkpoint).state;
-      assert.deepEqual(ckB.rng, ckA.rng);
-      assert.deepEqual(ckB.rewardScaler, ckA.rewardScaler);
+      const a = await train(tinyConfig(dir, "a"), { ...quiet, maxUpdates: 3 });
+      const b = await train(tinyConfig(dir, "b"), { ...quiet, maxUpdates: 3, workers: 2 });
+      const c = await train(tinyConfig(dir, "c", "off"), { ...quiet, maxUpdates: 3 });
+      assert.deepEqual(weightsOf(b.checkpoint), weightsOf(a.checkpoint));
+      assert.deepEqual(updateRecords(b.runDir), updateRecords(a.runDir));
+      assert.notDeepEqual(weightsOf(c.checkpoint), weightsOf(a.checkpoint));
     } finally {
       cleanup();
     }
