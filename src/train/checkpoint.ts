@@ -10,10 +10,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { FileFormatError, writeDirAtomic, writeFileAtomic } from "../util/index.js";
+import {
+  FileFormatError,
+  readTensorBlobs,
+  writeDirAtomic,
+  writeFileAtomic,
+  writeTensorBlobs,
+  type TensorBlobs,
+} from "../util/index.js";
 import { configSchema, type TrainConfig } from "./config-schema.js";
 import { issuesFromZod } from "./config-errors.js";
-import { readTensorBlobs, writeTensorBlobs, type TensorBlobs } from "./tensor-io.js";
 
 export const CHECKPOINT_FORMAT = "tedg-checkpoint";
 export const CHECKPOINT_VERSION = 1;

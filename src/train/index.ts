@@ -88,14 +88,8 @@ export {
   type UpdateLine,
   type TrainingLogOptions,
 } from "./log.js";
-export {
-  writeTensorBlobs,
-  readTensorBlobs,
-  blobsFromVariables,
-  assignVariablesFromBlobs,
-  type TensorBlob,
-  type TensorBlobs,
-} from "./tensor-io.js";
+export { writeTensorBlobs, readTensorBlobs, type TensorBlob, type TensorBlobs } from "../util/index.js";
+export { blobsFromVariables, assignVariablesFromBlobs } from "./variable-blobs.js";
 export {
   saveOptimizerState,
   loadOptimizerState,
