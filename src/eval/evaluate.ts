@@ -21,18 +21,15 @@ import {
 } from "../env/index.js";
 import { loadBuiltinGraph, type Hypergraph } from "../knowledge/index.js";
 import { initBackend, type ActResult } from "../model/index.js";
+import { BatchObserver, NUM_SCORE_ACTIONS, opinionStats, policyForConfig } from "../agent/index.js";
 import {
-  BatchObserver,
-  NUM_SCORE_ACTIONS,
   blobsToWeights,
   loadCheckpoint,
-  opinionStats,
   phaseAt,
-  policyForConfig,
   readMetrics,
   type CheckpointState,
   type TrainConfig,
-} from "../train/index.js";
+} from "../run/index.js";
 import {
   FileFormatError,
   InvalidArgumentError,

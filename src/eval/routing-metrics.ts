@@ -3,7 +3,7 @@
  * env): per-step entropy, the original's entropy of the mean (labelled as such, B6), mean α, dominant-expert
  * shares and switches, and the scenario × dominant-expert table with its mutual information.
  */
-import { routingEntropyPerStep } from "../train/index.js";
+import { routingEntropyPerStep } from "../agent/index.js";
 import { InvalidArgumentError } from "../util/index.js";
 import { argmax, entropyOfCounts, mutualInformation, shuffledMutualInformation } from "./stats.js";
 

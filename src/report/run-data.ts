@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { readEvalSummary, type EvalSummary } from "../eval/index.js";
-import { readMetrics } from "../train/index.js";
+import { readMetrics } from "../run/index.js";
 import { FileFormatError, InvalidArgumentError } from "../util/index.js";
 
 /** A number from metrics.jsonl, or null for a missing / non-finite ("NaN") value. */

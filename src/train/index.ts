@@ -1,4 +1,8 @@
-/** Public face of the training layer. */
+/**
+ * Public face of the training layer. What moved to the run layer (config type and schema, checkpoints, run
+ * folder, metrics file, tensor files, curriculum) and the agent layer (observer, policy from config, routing
+ * statistics) is re-exported here too, so imports from `tedg-rl/train` keep working.
+ */
 export { ensureGradients } from "./gradients.js";
 export {
   configSchema,
@@ -13,8 +17,8 @@ export {
   type RewardConfig,
   type RoutingMode,
   type Ablation,
-} from "./config-schema.js";
-export { ConfigError, type ConfigIssue } from "./config-errors.js";
+} from "../run/index.js";
+export { ConfigError, type ConfigIssue } from "../run/index.js";
 export {
   loadConfigFile,
   readConfigFile,
@@ -29,8 +33,9 @@ export {
   type RawConfig,
 } from "./config.js";
 export { PRESETS, PRESET_NAMES, applyAblation, defaultPhases, type PresetName } from "./presets.js";
-export { phaseAt, LrSchedule, type PhaseState, type LrScheduleState } from "./phases.js";
-export { computeGae, type GaeInput, type GaeResult } from "./gae.js";
+export { phaseAt, type PhaseState } from "../run/index.js";
+export { LrSchedule, type LrScheduleState } from "./phases.js";
+export { computeGae, explainedVariance, type GaeInput, type GaeResult } from "./gae.js";
 export { RewardScaler, type RewardScalerOptions, type RewardScalerState } from "./reward-scaler.js";
 export {
   LOG_EPS,
@@ -67,18 +72,19 @@ export {
   MetricsWriter,
   readMetrics,
   trimMetricsForResume,
+  type MetricsRecord,
+  type EpisodeRecord,
+  type UpdateRecord,
+} from "../run/index.js";
+export {
   routingEntropyPerStep,
   alphaEntropyOfMeanOriginal,
   meanAlpha,
   dominantShare,
-  explainedVariance,
   routingStats,
   opinionStats,
-  type MetricsRecord,
-  type EpisodeRecord,
-  type UpdateRecord,
   type RoutingStats,
-} from "./metrics.js";
+} from "../agent/index.js";
 export {
   TrainingLog,
   formatEpisodeLine,
@@ -88,7 +94,7 @@ export {
   type UpdateLine,
   type TrainingLogOptions,
 } from "./log.js";
-export { writeTensorBlobs, readTensorBlobs, type TensorBlob, type TensorBlobs } from "../util/index.js";
+export { writeTensorBlobs, readTensorBlobs, type TensorBlob, type TensorBlobs } from "../run/index.js";
 export { blobsFromVariables, assignVariablesFromBlobs } from "./variable-blobs.js";
 export {
   saveOptimizerState,
@@ -103,8 +109,8 @@ export {
   type Checkpoint,
   type CheckpointState,
   type CheckpointStateInput,
-} from "./checkpoint.js";
-export { RunFolder, type RunFolderOptions, type CheckpointRef } from "./run-folder.js";
+} from "../run/index.js";
+export { RunFolder, type RunFolderOptions, type CheckpointRef } from "../run/index.js";
 export {
   NanGuard,
   TrainingDivergedError,
@@ -125,15 +131,8 @@ export {
   type PpoUpdateMetrics,
 } from "./ppo-update.js";
 export { trainablePolicy } from "./policy-adapter.js";
-export { BatchObserver, type ObserverOptions } from "./observer.js";
+export { BatchObserver, type ObserverOptions } from "../agent/index.js";
 export { RolloutBuffer, type RolloutShape } from "./rollout.js";
-export { weightsToBlobs, blobsToWeights } from "./weights-blobs.js";
-export {
-  train,
-  resolveResume,
-  policyForConfig,
-  NUM_SCORE_ACTIONS,
-  type TrainOptions,
-  type RunSummary,
-  type EpisodeMetrics,
-} from "./trainer.js";
+export { weightsToBlobs, blobsToWeights } from "../run/index.js";
+export { policyForConfig, NUM_SCORE_ACTIONS } from "../agent/index.js";
+export { train, resolveResume, type TrainOptions, type RunSummary, type EpisodeMetrics } from "./trainer.js";

@@ -12,43 +12,46 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { VecEnv, type BatchObs, type EpisodeInfo, type Observation } from "../env/index.js";
-import { loadBuiltinGraph, type Hypergraph } from "../knowledge/index.js";
-import { createPolicy, initBackend, type ModelConfigInput, type Policy } from "../model/index.js";
+import { loadBuiltinGraph } from "../knowledge/index.js";
+import { initBackend } from "../model/index.js";
 import { existsSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { InvalidArgumentError, Rng, StateError } from "../util/index.js";
-import type { TrainConfig } from "./config-schema.js";
-import { formatConfig } from "./config.js";
 import {
+  BatchObserver,
+  NUM_SCORE_ACTIONS,
+  opinionStats,
+  policyForConfig,
+  routingEntropyPerStep,
+  routingStats,
+} from "../agent/index.js";
+import {
+  MetricsWriter,
+  RunFolder,
   STATE_FILE,
+  blobsToWeights,
   loadCheckpoint,
+  phaseAt,
   readCheckpointState,
   saveCheckpoint,
+  trimMetricsForResume,
+  weightsToBlobs,
   type CheckpointState,
-} from "./checkpoint.js";
+  type PhaseState,
+  type TrainConfig,
+} from "../run/index.js";
+import { formatConfig } from "./config.js";
 import { computeGae } from "./gae.js";
 import { confidentRows, logitStats } from "../model/index.js";
 import { operatorExpertMatrix } from "./losses.js";
 import { TrainingLog } from "./log.js";
-import {
-  MetricsWriter,
-  opinionStats,
-  routingEntropyPerStep,
-  routingStats,
-  trimMetricsForResume,
-} from "./metrics.js";
 import { NanGuard } from "./nan-guard.js";
-import { BatchObserver } from "./observer.js";
 import { loadOptimizerState, saveOptimizerState } from "./optimizer-state.js";
-import { LrSchedule, phaseAt, type PhaseState } from "./phases.js";
+import { LrSchedule } from "./phases.js";
 import { ppoUpdate } from "./ppo-update.js";
 import { trainablePolicy } from "./policy-adapter.js";
 import { RewardScaler } from "./reward-scaler.js";
 import { RolloutBuffer } from "./rollout.js";
-import { RunFolder } from "./run-folder.js";
-import { blobsToWeights, weightsToBlobs } from "./weights-blobs.js";
-
-export const NUM_SCORE_ACTIONS = 23;
 
 export interface TrainOptions {
   /** Continue the run in this folder (its latest checkpoint) or from this checkpoint folder. */
@@ -125,19 +128,6 @@ interface TrainerExtra {
   seedStart: number;
   phaseIndex: number;
   elapsedS: number;
-}
-
-function modelConfigOf(config: TrainConfig, numActions: number): ModelConfigInput {
-  const m = { ...(config.model as Record<string, unknown>) };
-  // The initial weights follow the run seed unless the model config pins its own.
-  if (m.seed === undefined) m.seed = config.seed;
-  m.numActions = numActions;
-  return m as ModelConfigInput;
-}
-
-/** Creates the policy a config describes, on the given graph. */
-export function policyForConfig(config: TrainConfig, graph: Hypergraph): Policy {
-  return createPolicy(modelConfigOf(config, NUM_SCORE_ACTIONS), graph);
 }
 
 function makeAdam(config: TrainConfig, lr: number): tf.Optimizer {

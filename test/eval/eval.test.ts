@@ -14,7 +14,7 @@ import {
   resolveCheckpoint,
   trainingSeedRange,
 } from "../../src/eval/index.js";
-import { readCheckpointState } from "../../src/train/index.js";
+import { readCheckpointState } from "../../src/run/index.js";
 import { tempDir, trainTinyRun } from "./helpers.js";
 
 describe("tedg eval", () => {

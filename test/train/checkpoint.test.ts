@@ -4,20 +4,22 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { FileFormatError, Rng, StateError } from "../../src/util/index.js";
 import {
-  LrSchedule,
-  RewardScaler,
   RunFolder,
-  assignVariablesFromBlobs,
-  blobsFromVariables,
-  defaultConfig,
   loadCheckpoint,
-  loadOptimizerState,
   readTensorBlobs,
   saveCheckpoint,
-  saveOptimizerState,
   writeTensorBlobs,
   type CheckpointStateInput,
   type TensorBlobs,
+} from "../../src/run/index.js";
+import {
+  LrSchedule,
+  RewardScaler,
+  assignVariablesFromBlobs,
+  blobsFromVariables,
+  defaultConfig,
+  loadOptimizerState,
+  saveOptimizerState,
 } from "../../src/train/index.js";
 import { tempDir } from "./helpers.js";
 import { tf } from "./tf-helpers.js";

@@ -5,22 +5,21 @@ import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import { FileFormatError, InvalidArgumentError } from "../../src/util/index.js";
 import {
-  MetricsWriter,
-  TrainingLog,
   alphaEntropyOfMeanOriginal,
-  defaultConfig,
   dominantShare,
+  meanAlpha,
+  opinionStats,
+  routingEntropyPerStep,
+  routingStats,
+} from "../../src/agent/index.js";
+import { MetricsWriter, phaseAt, readMetrics, trimMetricsForResume } from "../../src/run/index.js";
+import {
+  TrainingLog,
+  defaultConfig,
   explainedVariance,
   formatEpisodeLine,
   formatPhaseBanner,
   formatUpdateLine,
-  meanAlpha,
-  opinionStats,
-  phaseAt,
-  readMetrics,
-  routingEntropyPerStep,
-  routingStats,
-  trimMetricsForResume,
 } from "../../src/train/index.js";
 import { close, closeAll, tempDir } from "./helpers.js";
 
