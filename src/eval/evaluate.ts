@@ -10,8 +10,8 @@
  * random stream per episode derived from its game seed. The same checkpoint, seeds, flags and --envs give the
  * same JSON byte for byte (nothing time-dependent is written).
  */
-import { existsSync, readdirSync } from "node:fs";
-import { basename, dirname, join, relative, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import {
   SCORE_ACTION_NAMES,
   VecEnv,
@@ -27,6 +27,7 @@ import {
   loadCheckpoint,
   phaseAt,
   readMetrics,
+  resolveCheckpoint,
   type CheckpointState,
   type TrainConfig,
 } from "../run/index.js";
@@ -47,10 +48,12 @@ export const EVAL_FORMAT = "tedg-eval";
 export const EVAL_VERSION = 1;
 export const DEFAULT_EVAL_SEED_START = 1_000_000;
 const TOP_OPERATORS = 10;
-const STATE_FILE = "state.json";
 
 export interface EvalOptions {
-  /** A checkpoint folder (with state.json), or a run folder (its final/, else its furthest checkpoint). */
+  /**
+   * A checkpoint folder (with state.json), or a run folder: its furthest checkpoint of final/ and
+   * checkpoints/<episode>/ (the rule of resolveCheckpoint in src/run, shared with `--resume`).
+   */
   checkpoint: string;
   episodes: number;
   seedStart?: number;
@@ -193,37 +196,6 @@ export interface EvalResult extends EvalSummary {
   files: { summary: string | null; replays: string[] };
 }
 
-/** A checkpoint folder, or a run folder → the checkpoint to use and the run folder it belongs to. */
-export function resolveCheckpoint(path: string): { runDir: string; checkpoint: string } {
-  const abs = resolve(path);
-  if (!existsSync(abs))
-    throw new InvalidArgumentError(
-      "--checkpoint",
-      path,
-      "an existing checkpoint folder (with state.json) or run folder",
-    );
-  if (existsSync(join(abs, STATE_FILE))) {
-    const parent = dirname(abs);
-    return { runDir: basename(parent) === "checkpoints" ? dirname(parent) : parent, checkpoint: abs };
-  }
-  for (const sub of ["final", "best"]) {
-    if (existsSync(join(abs, sub, STATE_FILE))) return { runDir: abs, checkpoint: join(abs, sub) };
-  }
-  const cdir = join(abs, "checkpoints");
-  if (existsSync(cdir)) {
-    const latest = readdirSync(cdir)
-      .filter((n) => /^\d+$/.test(n) && existsSync(join(cdir, n, STATE_FILE)))
-      .sort((a, b) => Number(a) - Number(b))
-      .pop();
-    if (latest) return { runDir: abs, checkpoint: join(cdir, latest) };
-  }
-  throw new InvalidArgumentError(
-    "--checkpoint",
-    path,
-    "a checkpoint folder (with state.json) or a run folder holding final/, best/ or checkpoints/<episode>/",
-  );
-}
-
 /**
  * The game seeds a run trains on: env i's k-th episode plays seed + k·N + i. Each env's episode count is
  * bounded using the episode budget (ceil(E/N) + 2 rounds, as envs finish at different rates), the episodes
@@ -302,7 +274,7 @@ const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
 export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   if (!opts || typeof opts.checkpoint !== "string")
     throw new InvalidArgumentError("eval checkpoint", opts?.checkpoint, "a checkpoint or run folder path");
-  const { runDir, checkpoint } = resolveCheckpoint(opts.checkpoint);
+  const { runDir, checkpoint } = resolveCheckpoint(opts.checkpoint, "--checkpoint");
   const E = checkInt("--episodes", opts.episodes, 1, 1_000_000);
   const seedStart = checkInt(
     "--seed-start",

@@ -44,7 +44,14 @@ export {
 } from "./checkpoint.js";
 export { weightsToBlobs, blobsToWeights } from "./weights-blobs.js";
 export { writeTensorBlobs, readTensorBlobs, type TensorBlob, type TensorBlobs } from "../util/index.js";
-export { RunFolder, type RunFolderOptions, type CheckpointRef } from "./run-folder.js";
+export {
+  RunFolder,
+  resolveCheckpoint,
+  latestCheckpoint,
+  type RunFolderOptions,
+  type CheckpointRef,
+  type CheckpointChoice,
+} from "./run-folder.js";
 export {
   MetricsWriter,
   readMetrics,

@@ -2,12 +2,13 @@
  * The run folder `<outDir>/<expName>/`:
  *   config.json  training.log  metrics.jsonl  checkpoints/<episode>/  best/  final/  eval/  report/
  * A new run refuses to write into an existing folder (it would mix two runs' logs); `--resume` requires it.
+ * `resolveCheckpoint` is the one rule for picking a checkpoint from a path (resume and evaluation).
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { StateError, writeFileAtomic } from "../util/index.js";
+import { basename, dirname, join, resolve } from "node:path";
+import { InvalidArgumentError, StateError, writeFileAtomic } from "../util/index.js";
 import type { TrainConfig } from "./config-schema.js";
-import { STATE_FILE, readCheckpointState } from "./checkpoint.js";
+import { STATE_FILE, readCheckpointState, type CheckpointState } from "./checkpoint.js";
 
 export interface RunFolderOptions {
   /** Continue an existing run (the folder must exist). */
@@ -22,7 +23,85 @@ export interface CheckpointRef {
   episode: number;
 }
 
+/** A checkpoint picked by resolveCheckpoint. */
+export interface CheckpointChoice {
+  /** The run folder the checkpoint belongs to (absolute). */
+  runDir: string;
+  /** The checkpoint folder, holding state.json (absolute). */
+  checkpoint: string;
+  /** Its validated state.json. */
+  state: CheckpointState;
+}
+
 const PAD = 6;
+const CHECKPOINTS = "checkpoints";
+const FINAL = "final";
+
+/** Complete periodic checkpoints of a run folder (checkpoints/<episode>/ with a state.json), oldest first. */
+function periodicCheckpoints(runDir: string): CheckpointRef[] {
+  const dir = join(runDir, CHECKPOINTS);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => /^\d+$/.test(n) && existsSync(join(dir, n, STATE_FILE)))
+    .map((n) => ({ dir: join(dir, n), episode: Number(n) }))
+    .sort((a, b) => a.episode - b.episode);
+}
+
+/**
+ * A run folder's furthest complete checkpoint: the most episodes among checkpoints/<episode>/ and final/ (each
+ * with a state.json); final/ wins a tie; best/ is not considered. Null when there is none. Reads only.
+ */
+export function latestCheckpoint(runDir: string): CheckpointRef | null {
+  const all = periodicCheckpoints(runDir);
+  const final = join(runDir, FINAL);
+  if (existsSync(join(final, STATE_FILE))) {
+    all.push({ dir: final, episode: readCheckpointState(final).counters.episode });
+  }
+  return all.reduce<CheckpointRef | null>(
+    (best, c) => (best === null || c.episode >= best.episode ? c : best),
+    null,
+  );
+}
+
+/**
+ * The one rule for picking a checkpoint from a path, used by `tedg train --resume` (train's `resume` option)
+ * and `tedg eval --checkpoint` (evaluate's `checkpoint` option):
+ *
+ * 1. A folder holding state.json is a checkpoint and is used as it is. Its run folder is the folder above
+ *    `checkpoints/` for `checkpoints/<episode>/`, else its parent (`final/`, `best/`).
+ * 2. Any other folder is a run folder; its checkpoint is the furthest complete one (latestCheckpoint): the most
+ *    episodes among `checkpoints/<episode>/` and `final/`, `final/` winning a tie. `best/` is never picked
+ *    from a run folder (it usually lies behind the run's end); pass its path to use it.
+ * 3. Anything else — a missing path, a folder with no complete checkpoint — is an InvalidArgumentError naming
+ *    `what` (the option, e.g. "--resume") and the path.
+ *
+ * Reads only (creates nothing); the chosen state.json is validated, so a corrupt one is a FileFormatError.
+ */
+export function resolveCheckpoint(path: string, what = "checkpoint"): CheckpointChoice {
+  const abs = resolve(path);
+  if (!existsSync(abs)) {
+    throw new InvalidArgumentError(
+      what,
+      path,
+      "an existing checkpoint folder (with state.json) or run folder",
+    );
+  }
+  if (existsSync(join(abs, STATE_FILE))) {
+    const parent = dirname(abs);
+    const runDir = basename(parent) === CHECKPOINTS ? dirname(parent) : parent;
+    return { runDir, checkpoint: abs, state: readCheckpointState(abs) };
+  }
+  const latest = latestCheckpoint(abs);
+  if (!latest) {
+    throw new InvalidArgumentError(
+      what,
+      path,
+      "a checkpoint folder (with state.json) or a run folder holding final/ or checkpoints/<episode>/ " +
+        "with a state.json (best/ is used only when named)",
+    );
+  }
+  return { runDir: abs, checkpoint: latest.dir, state: readCheckpointState(latest.dir) };
+}
 
 export class RunFolder {
   readonly configFile: string;
@@ -38,9 +117,9 @@ export class RunFolder {
     this.configFile = join(dir, "config.json");
     this.logFile = join(dir, "training.log");
     this.metricsFile = join(dir, "metrics.jsonl");
-    this.checkpointsDir = join(dir, "checkpoints");
+    this.checkpointsDir = join(dir, CHECKPOINTS);
     this.bestDir = join(dir, "best");
-    this.finalDir = join(dir, "final");
+    this.finalDir = join(dir, FINAL);
     this.evalDir = join(dir, "eval");
     this.reportDir = join(dir, "report");
   }
@@ -83,23 +162,12 @@ export class RunFolder {
 
   /** Complete periodic checkpoints (those with a state.json), oldest first. */
   listCheckpoints(): CheckpointRef[] {
-    if (!existsSync(this.checkpointsDir)) return [];
-    return readdirSync(this.checkpointsDir)
-      .filter((n) => /^\d+$/.test(n) && existsSync(join(this.checkpointsDir, n, STATE_FILE)))
-      .map((n) => ({ dir: join(this.checkpointsDir, n), episode: Number(n) }))
-      .sort((a, b) => a.episode - b.episode);
+    return periodicCheckpoints(this.dir);
   }
 
-  /** Where `--resume` continues from: the furthest of the periodic checkpoints and final/. */
+  /** The furthest of the periodic checkpoints and final/ (the rule of resolveCheckpoint for a run folder). */
   latestCheckpoint(): CheckpointRef | null {
-    const all = this.listCheckpoints();
-    if (existsSync(join(this.finalDir, STATE_FILE))) {
-      all.push({ dir: this.finalDir, episode: readCheckpointState(this.finalDir).counters.episode });
-    }
-    return all.reduce<CheckpointRef | null>(
-      (best, c) => (best === null || c.episode >= best.episode ? c : best),
-      null,
-    );
+    return latestCheckpoint(this.dir);
   }
 
   /** Deletes the oldest periodic checkpoints beyond `keep` (null keeps all). */

@@ -135,4 +135,10 @@ export { BatchObserver, type ObserverOptions } from "../agent/index.js";
 export { RolloutBuffer, type RolloutShape } from "./rollout.js";
 export { weightsToBlobs, blobsToWeights } from "../run/index.js";
 export { policyForConfig, NUM_SCORE_ACTIONS } from "../agent/index.js";
-export { train, resolveResume, type TrainOptions, type RunSummary, type EpisodeMetrics } from "./trainer.js";
+/** `resolveResume` is the run layer's resolveCheckpoint, the one rule for `--resume` and `--checkpoint`. */
+export {
+  resolveCheckpoint,
+  resolveCheckpoint as resolveResume,
+  type CheckpointChoice,
+} from "../run/index.js";
+export { train, type TrainOptions, type RunSummary, type EpisodeMetrics } from "./trainer.js";

@@ -14,9 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { VecEnv, type BatchObs, type EpisodeInfo, type Observation } from "../env/index.js";
 import { loadBuiltinGraph } from "../knowledge/index.js";
 import { initBackend } from "../model/index.js";
-import { existsSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
-import { InvalidArgumentError, Rng, StateError } from "../util/index.js";
+import { InvalidArgumentError, Rng } from "../util/index.js";
 import {
   BatchObserver,
   NUM_SCORE_ACTIONS,
@@ -28,15 +26,14 @@ import {
 import {
   MetricsWriter,
   RunFolder,
-  STATE_FILE,
   blobsToWeights,
   loadCheckpoint,
   phaseAt,
-  readCheckpointState,
+  resolveCheckpoint,
   saveCheckpoint,
   trimMetricsForResume,
   weightsToBlobs,
-  type CheckpointState,
+  type CheckpointChoice,
   type PhaseState,
   type TrainConfig,
 } from "../run/index.js";
@@ -135,28 +132,6 @@ function makeAdam(config: TrainConfig, lr: number): tf.Optimizer {
 }
 
 /**
- * Where `resume` points: a checkpoint folder (its run folder is the parent of checkpoints/, or of final/ and
- * best/), or a run folder (its furthest checkpoint).
- */
-export function resolveResume(resume: string): {
-  runDir: string;
-  checkpoint: string;
-  state: CheckpointState;
-} {
-  const abs = resolve(resume);
-  if (existsSync(join(abs, STATE_FILE))) {
-    const state = readCheckpointState(abs);
-    const parent = dirname(abs);
-    const runDir = basename(parent) === "checkpoints" ? dirname(parent) : parent;
-    return { runDir, checkpoint: abs, state };
-  }
-  const folder = RunFolder.at(abs);
-  const latest = folder.latestCheckpoint();
-  if (!latest) throw new StateError(`cannot resume from ${abs}: it holds no complete checkpoint`);
-  return { runDir: abs, checkpoint: latest.dir, state: readCheckpointState(latest.dir) };
-}
-
-/**
  * Trains a policy. With `opts.resume`, `config` is ignored except for `episodes` when `opts.episodes` is
  * set: the run continues with the config saved in its checkpoint.
  */
@@ -165,9 +140,9 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   const backend = await initBackend(opts.backend ?? "wasm");
   let config: TrainConfig;
   let folder: RunFolder;
-  let resumeFrom: { runDir: string; checkpoint: string; state: CheckpointState } | null = null;
+  let resumeFrom: CheckpointChoice | null = null;
   if (opts.resume) {
-    resumeFrom = resolveResume(opts.resume);
+    resumeFrom = resolveCheckpoint(opts.resume, "--resume");
     config = { ...resumeFrom.state.config };
     if (opts.episodes !== undefined) config.episodes = opts.episodes;
     folder = RunFolder.at(resumeFrom.runDir);
