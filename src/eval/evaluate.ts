@@ -23,6 +23,7 @@ import { loadBuiltinGraph, type Hypergraph } from "../knowledge/index.js";
 import { initBackend, type ActResult } from "../model/index.js";
 import { BatchObserver, NUM_SCORE_ACTIONS, opinionStats, policyForConfig } from "../agent/index.js";
 import {
+  RUN_FILES,
   blobsToWeights,
   loadCheckpoint,
   phaseAt,
@@ -212,7 +213,7 @@ export function trainingSeedRange(state: CheckpointState, runDir: string | null)
       if (typeof e?.started === "number") end = Math.max(end, c.seed + e.started * N + i + 1);
     });
   }
-  const metrics = runDir ? join(runDir, "metrics.jsonl") : null;
+  const metrics = runDir ? join(runDir, RUN_FILES.metrics) : null;
   if (metrics && existsSync(metrics)) {
     for (const r of readMetrics(metrics)) {
       if (r.type === "episode" && typeof r.seed === "number") end = Math.max(end, r.seed + 1);
@@ -304,7 +305,11 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
     );
   }
   const outDir =
-    opts.outDir === undefined ? join(runDir, "eval") : opts.outDir === null ? null : resolve(opts.outDir);
+    opts.outDir === undefined
+      ? join(runDir, RUN_FILES.eval)
+      : opts.outDir === null
+        ? null
+        : resolve(opts.outDir);
   const boot = {
     resamples: opts.bootstrap?.resamples,
     confidence: opts.bootstrap?.confidence,

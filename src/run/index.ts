@@ -46,6 +46,7 @@ export { weightsToBlobs, blobsToWeights } from "./weights-blobs.js";
 export { writeTensorBlobs, readTensorBlobs, type TensorBlob, type TensorBlobs } from "../util/index.js";
 export {
   RunFolder,
+  RUN_FILES,
   resolveCheckpoint,
   latestCheckpoint,
   type RunFolderOptions,
@@ -56,6 +57,10 @@ export {
   MetricsWriter,
   readMetrics,
   trimMetricsForResume,
+  readMetricsRows,
+  num,
+  type EpisodeRow,
+  type UpdateRow,
   type MetricsRecord,
   type EpisodeRecord,
   type UpdateRecord,

@@ -33,13 +33,23 @@ export interface CheckpointChoice {
   state: CheckpointState;
 }
 
+/** The names of a run folder's entries, for code that reads a run folder without opening it as a RunFolder. */
+export const RUN_FILES = {
+  config: "config.json",
+  log: "training.log",
+  metrics: "metrics.jsonl",
+  checkpoints: "checkpoints",
+  best: "best",
+  final: "final",
+  eval: "eval",
+  report: "report",
+} as const;
+
 const PAD = 6;
-const CHECKPOINTS = "checkpoints";
-const FINAL = "final";
 
 /** Complete periodic checkpoints of a run folder (checkpoints/<episode>/ with a state.json), oldest first. */
 function periodicCheckpoints(runDir: string): CheckpointRef[] {
-  const dir = join(runDir, CHECKPOINTS);
+  const dir = join(runDir, RUN_FILES.checkpoints);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((n) => /^\d+$/.test(n) && existsSync(join(dir, n, STATE_FILE)))
@@ -53,7 +63,7 @@ function periodicCheckpoints(runDir: string): CheckpointRef[] {
  */
 export function latestCheckpoint(runDir: string): CheckpointRef | null {
   const all = periodicCheckpoints(runDir);
-  const final = join(runDir, FINAL);
+  const final = join(runDir, RUN_FILES.final);
   if (existsSync(join(final, STATE_FILE))) {
     all.push({ dir: final, episode: readCheckpointState(final).counters.episode });
   }
@@ -88,7 +98,7 @@ export function resolveCheckpoint(path: string, what = "checkpoint"): Checkpoint
   }
   if (existsSync(join(abs, STATE_FILE))) {
     const parent = dirname(abs);
-    const runDir = basename(parent) === CHECKPOINTS ? dirname(parent) : parent;
+    const runDir = basename(parent) === RUN_FILES.checkpoints ? dirname(parent) : parent;
     return { runDir, checkpoint: abs, state: readCheckpointState(abs) };
   }
   const latest = latestCheckpoint(abs);
@@ -114,14 +124,14 @@ export class RunFolder {
   readonly reportDir: string;
 
   private constructor(readonly dir: string) {
-    this.configFile = join(dir, "config.json");
-    this.logFile = join(dir, "training.log");
-    this.metricsFile = join(dir, "metrics.jsonl");
-    this.checkpointsDir = join(dir, CHECKPOINTS);
-    this.bestDir = join(dir, "best");
-    this.finalDir = join(dir, FINAL);
-    this.evalDir = join(dir, "eval");
-    this.reportDir = join(dir, "report");
+    this.configFile = join(dir, RUN_FILES.config);
+    this.logFile = join(dir, RUN_FILES.log);
+    this.metricsFile = join(dir, RUN_FILES.metrics);
+    this.checkpointsDir = join(dir, RUN_FILES.checkpoints);
+    this.bestDir = join(dir, RUN_FILES.best);
+    this.finalDir = join(dir, RUN_FILES.final);
+    this.evalDir = join(dir, RUN_FILES.eval);
+    this.reportDir = join(dir, RUN_FILES.report);
   }
 
   static open(config: Pick<TrainConfig, "outDir" | "expName">, opts: RunFolderOptions = {}): RunFolder {
