@@ -4,8 +4,9 @@
  *   state.json                  counters, phase, RNG states, reward-scaler state, LR-schedule state, best
  *                               score (with its moving-average window), the config
  *   weights.bin / weights.json  the policy's named tensors
- *   optimizer.bin / .json       Adam's iteration count and moments (see optimizer-state.ts)
- * Loading validates every file and fails with a FileFormatError naming the file and the problem.
+ *   optimizer.bin / .json       Adam's iteration count and moments (see train/optimizer-state.ts)
+ * The .bin/.json pairs are the tensor file format (util/tensor-file.ts). Loading validates every file and
+ * fails with a FileFormatError naming the file and the problem.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
