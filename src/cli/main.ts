@@ -1,8 +1,8 @@
 /** The `tedg` command line. */
 import { Command, InvalidArgumentError as CommanderArgError } from "commander";
 import { readFileSync } from "node:fs";
-import { TedgError } from "../util/errors.js";
-import { buildAssets } from "../nethack/assets.js";
+import { TedgError } from "../util/index.js";
+import { buildAssets } from "../nethack/index.js";
 import { benchEnv } from "./commands/env-bench.js";
 import { play, watch } from "./commands/play.js";
 import { registerGraphCommands } from "./commands/graph.js";

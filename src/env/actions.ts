@@ -2,7 +2,7 @@
  * Action sets with NLE's order. An action is an index into a set; its value is the key sent to the game.
  * Meta keys are 0x80|c and control keys 0x1f&c, as in NLE.
  */
-import { InvalidArgumentError } from "../util/errors.js";
+import { InvalidArgumentError } from "../util/index.js";
 import type { ActionSetName } from "./types.js";
 
 const k = (c: string) => c.charCodeAt(0);

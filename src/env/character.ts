@@ -1,6 +1,5 @@
 /** NLE-style character strings ("mon-hum-neu-mal") → NetHack options. */
-import { InvalidArgumentError } from "../util/errors.js";
-import type { Rng } from "../util/rng.js";
+import { InvalidArgumentError, type Rng } from "../util/index.js";
 
 export const ROLES = [
   "arc",

@@ -2,14 +2,21 @@
  * NetHackEnv: one NLE-compatible environment over the real game (NetHack 3.7 in wasm), driven synchronously.
  * Observation buffers are reused between steps (like NLE with copy=False): copy what you keep.
  */
-import { InvalidArgumentError, StateError } from "../util/errors.js";
-import { Rng } from "../util/rng.js";
-import { loadAssets, type WasmVariant } from "../nethack/assets.js";
-import { NetHackGame } from "../nethack/engine.js";
-import { WindowPort, BLF, CONSUMED } from "../nethack/winport.js";
-import { readHero, newHeroState, checkHeroLayout, type HeroState } from "../nethack/hero.js";
-import { readMonsterNames } from "../nethack/catalog.js";
-import { GLYPH_MON_OFF } from "../nethack/glyphs.js";
+import { InvalidArgumentError, StateError, Rng } from "../util/index.js";
+import {
+  loadAssets,
+  type WasmVariant,
+  NetHackGame,
+  WindowPort,
+  BLF,
+  CONSUMED,
+  readHero,
+  newHeroState,
+  checkHeroLayout,
+  type HeroState,
+  readMonsterNames,
+  GLYPH_MON_OFF,
+} from "../nethack/index.js";
 import { actionSet } from "./actions.js";
 import { BL, COND } from "./blstats.js";
 import { characterOptions, parseCharacter } from "./character.js";

@@ -2,8 +2,7 @@
  * Episode recordings: the seed, the options and the actions, plus a digest of every observation, so a replay
  * can prove it reproduced the episode bit-exactly (and say where it diverged if not).
  */
-import { FileFormatError, TedgError } from "../util/errors.js";
-import { readJsonFile, writeFileAtomic } from "../util/fs.js";
+import { FileFormatError, TedgError, readJsonFile, writeFileAtomic } from "../util/index.js";
 import type { Observation } from "./observation.js";
 import type { NetHackEnv, NetHackEnvOptions } from "./nethack-env.js";
 

@@ -1,5 +1,5 @@
 /** The 24×80 terminal screen: message line, 21 map rows, two status lines (tty layout). */
-import { BLF, type WindowPort } from "../nethack/winport.js";
+import { BLF, type WindowPort } from "../nethack/index.js";
 import { COLS, ROWS, TTY_COLS, TTY_ROWS, type Observation } from "./observation.js";
 
 const COND_NAMES: Array<[number, string]> = [

@@ -3,11 +3,11 @@
  * Every task adds the Score task's time penalty (−0.01 by default) on steps where the game clock does not
  * advance, except where NLE's task does not.
  */
-import { InvalidArgumentError } from "../util/errors.js";
+import { InvalidArgumentError } from "../util/index.js";
 import { BL } from "./blstats.js";
 import { COLS, ROWS, type Observation } from "./observation.js";
 import type { TaskName } from "./types.js";
-import { GLYPH_PET_OFF, GLYPH_INVIS_OFF, GLYPH_UNEXPLORED, GLYPH_CMAP_OFF, S } from "../nethack/glyphs.js";
+import { GLYPH_PET_OFF, GLYPH_INVIS_OFF, GLYPH_UNEXPLORED, GLYPH_CMAP_OFF, S } from "../nethack/index.js";
 
 export const TASK_NAMES = [
   "score",

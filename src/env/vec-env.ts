@@ -6,8 +6,8 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { InvalidArgumentError, StateError } from "../util/errors.js";
-import { loadAssets } from "../nethack/assets.js";
+import { InvalidArgumentError, StateError } from "../util/index.js";
+import { loadAssets } from "../nethack/index.js";
 import { batchFromBuffers, obsAt, type BatchObs } from "./batch.js";
 import { checkSeed, type NetHackEnvOptions } from "./nethack-env.js";
 import { actionSet } from "./actions.js";

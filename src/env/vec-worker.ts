@@ -1,6 +1,6 @@
 /** Worker thread of a VecEnv: hosts some envs and serves step/reset commands through shared memory. */
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
-import { adoptCompiledModule } from "../nethack/assets.js";
+import { adoptCompiledModule } from "../nethack/index.js";
 import { batchFromBuffers, copyObsInto, obsAt } from "./batch.js";
 import { BL } from "./blstats.js";
 import { NetHackEnv } from "./nethack-env.js";

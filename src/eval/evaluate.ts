@@ -11,8 +11,8 @@
  * random stream per episode derived from its game seed. The same checkpoint, seeds, flags and --envs give the
  * same JSON byte for byte (nothing time-dependent is written).
  */
-import { existsSync, readdirSync } from "node:fs";
-import { basename, dirname, join, relative, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import {
   SCORE_ACTION_NAMES,
   VecEnv,
@@ -22,18 +22,17 @@ import {
 } from "../env/index.js";
 import { loadBuiltinGraph, type Hypergraph } from "../knowledge/index.js";
 import { initBackend, type ActResult } from "../model/index.js";
+import { BatchObserver, NUM_SCORE_ACTIONS, opinionStats, policyForConfig } from "../agent/index.js";
 import {
-  BatchObserver,
-  NUM_SCORE_ACTIONS,
+  RUN_FILES,
   blobsToWeights,
   loadCheckpoint,
-  opinionStats,
   phaseAt,
-  policyForConfig,
   readMetrics,
+  resolveCheckpoint,
   type CheckpointState,
   type TrainConfig,
-} from "../train/index.js";
+} from "../run/index.js";
 import {
   FileFormatError,
   InvalidArgumentError,
@@ -51,10 +50,12 @@ export const EVAL_FORMAT = "tedg-eval";
 export const EVAL_VERSION = 1;
 export const DEFAULT_EVAL_SEED_START = 1_000_000;
 const TOP_OPERATORS = 10;
-const STATE_FILE = "state.json";
 
 export interface EvalOptions {
-  /** A checkpoint folder (with state.json), or a run folder (its final/, else its furthest checkpoint). */
+  /**
+   * A checkpoint folder (with state.json), or a run folder: its furthest checkpoint of final/ and
+   * checkpoints/<episode>/ (the rule of resolveCheckpoint in src/run, shared with `--resume`).
+   */
   checkpoint: string;
   episodes: number;
   seedStart?: number;
@@ -197,37 +198,6 @@ export interface EvalResult extends EvalSummary {
   files: { summary: string | null; replays: string[] };
 }
 
-/** A checkpoint folder, or a run folder → the checkpoint to use and the run folder it belongs to. */
-export function resolveCheckpoint(path: string): { runDir: string; checkpoint: string } {
-  const abs = resolve(path);
-  if (!existsSync(abs))
-    throw new InvalidArgumentError(
-      "--checkpoint",
-      path,
-      "an existing checkpoint folder (with state.json) or run folder",
-    );
-  if (existsSync(join(abs, STATE_FILE))) {
-    const parent = dirname(abs);
-    return { runDir: basename(parent) === "checkpoints" ? dirname(parent) : parent, checkpoint: abs };
-  }
-  for (const sub of ["final", "best"]) {
-    if (existsSync(join(abs, sub, STATE_FILE))) return { runDir: abs, checkpoint: join(abs, sub) };
-  }
-  const cdir = join(abs, "checkpoints");
-  if (existsSync(cdir)) {
-    const latest = readdirSync(cdir)
-      .filter((n) => /^\d+$/.test(n) && existsSync(join(cdir, n, STATE_FILE)))
-      .sort((a, b) => Number(a) - Number(b))
-      .pop();
-    if (latest) return { runDir: abs, checkpoint: join(cdir, latest) };
-  }
-  throw new InvalidArgumentError(
-    "--checkpoint",
-    path,
-    "a checkpoint folder (with state.json) or a run folder holding final/, best/ or checkpoints/<episode>/",
-  );
-}
-
 /**
  * The game seeds a run trains on: env i's k-th episode plays seed + k·N + i. Each env's episode count is
  * bounded using the episode budget (ceil(E/N) + 2 rounds, as envs finish at different rates), the episodes
@@ -244,7 +214,7 @@ export function trainingSeedRange(state: CheckpointState, runDir: string | null)
       if (typeof e?.started === "number") end = Math.max(end, c.seed + e.started * N + i + 1);
     });
   }
-  const metrics = runDir ? join(runDir, "metrics.jsonl") : null;
+  const metrics = runDir ? join(runDir, RUN_FILES.metrics) : null;
   if (metrics && existsSync(metrics)) {
     for (const r of readMetrics(metrics)) {
       if (r.type === "episode" && typeof r.seed === "number") end = Math.max(end, r.seed + 1);
@@ -306,7 +276,7 @@ const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
 export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
   if (!opts || typeof opts.checkpoint !== "string")
     throw new InvalidArgumentError("eval checkpoint", opts?.checkpoint, "a checkpoint or run folder path");
-  const { runDir, checkpoint } = resolveCheckpoint(opts.checkpoint);
+  const { runDir, checkpoint } = resolveCheckpoint(opts.checkpoint, "--checkpoint");
   const E = checkInt("--episodes", opts.episodes, 1, 1_000_000);
   const seedStart = checkInt(
     "--seed-start",
@@ -336,7 +306,11 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
     );
   }
   const outDir =
-    opts.outDir === undefined ? join(runDir, "eval") : opts.outDir === null ? null : resolve(opts.outDir);
+    opts.outDir === undefined
+      ? join(runDir, RUN_FILES.eval)
+      : opts.outDir === null
+        ? null
+        : resolve(opts.outDir);
   const boot = {
     resamples: opts.bootstrap?.resamples,
     confidence: opts.bootstrap?.confidence,

@@ -3,7 +3,6 @@ export {
   evaluate,
   evalName,
   readEvalSummary,
-  resolveCheckpoint,
   trainingSeedRange,
   DEFAULT_EVAL_SEED_START,
   EVAL_FORMAT,
@@ -50,3 +49,5 @@ export {
 } from "./recording.js";
 export { replayEpisode, type ReplayOptions } from "./replay.js";
 export { RoutingMetrics, type EpisodeRouting, type RoutingTotals } from "./routing-metrics.js";
+/** The one checkpoint rule (src/run), re-exported where `tedg-rl/eval` users found it. */
+export { resolveCheckpoint, type CheckpointChoice } from "../run/index.js";

@@ -4,7 +4,7 @@
  * α, dominant-expert shares and switches, and the scenario × dominant-expert table with its mutual
  * information.
  */
-import { routingEntropyPerStep } from "../train/index.js";
+import { routingEntropyPerStep } from "../agent/index.js";
 import { InvalidArgumentError } from "../util/index.js";
 import { argmax, entropyOfCounts, mutualInformation, shuffledMutualInformation } from "./stats.js";
 

@@ -6,7 +6,7 @@
  * it. MORE (action 0) is always allowed, and if nothing else is, every action is (a mask never leaves the
  * policy with only a no-op).
  */
-import { InvalidArgumentError } from "../util/errors.js";
+import { InvalidArgumentError } from "../util/index.js";
 import { RELATIONS, type Hypergraph } from "./types.js";
 
 /** Key codes of NLE's 23 TASK_ACTIONS, in action order. */

@@ -2,8 +2,7 @@
  * Extraction benchmark on synthetic but game-like observations: a level with lit and dark rooms, walls, doors,
  * corridors, stairs, monsters, a pet, objects, a message and a starting inventory.
  */
-import { BL } from "../env/blstats.js";
-import { allocObservation, COLS, INV_STR_LEN, ROWS, type Observation } from "../env/observation.js";
+import { BL, allocObservation, COLS, INV_STR_LEN, ROWS, type Observation } from "../env/index.js";
 import {
   GLYPH_BODY_OFF,
   GLYPH_CMAP_OFF,
@@ -13,9 +12,8 @@ import {
   GLYPH_UNEXPLORED,
   OCLASS,
   S,
-} from "../nethack/glyphs.js";
-import { InvalidArgumentError } from "../util/errors.js";
-import { Rng } from "../util/rng.js";
+} from "../nethack/index.js";
+import { InvalidArgumentError, Rng } from "../util/index.js";
 import { extractConditions } from "./extract.js";
 import { loadBuiltinGraph } from "./loader.js";
 import { ExtractionMemory } from "./memory.js";

@@ -1,5 +1,5 @@
 /** Builds the index form (typed arrays over node positions) that extraction, masks and the model consume. */
-import { InvalidArgumentError } from "../util/errors.js";
+import { InvalidArgumentError } from "../util/index.js";
 import { EXPERT_NAMES, RELATIONS, type Hypergraph, type HypergraphData, type NodeType } from "./types.js";
 
 const TYPE_CODE: Record<NodeType, number> = { condition: 0, operator: 1, effect: 2 };

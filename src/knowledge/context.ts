@@ -3,8 +3,7 @@
  * over the visible map, message and inventory facts. Computed once per observation with a single pass over the
  * 21×79 glyph grid and typed-array lookups, so the ~180 predicates afterwards are constant-time field reads.
  */
-import { BL, BLSTATS_SIZE, COND } from "../env/blstats.js";
-import { COLS, INV_SLOTS, MSG_LEN, ROWS } from "../env/observation.js";
+import { BL, BLSTATS_SIZE, COND, COLS, INV_SLOTS, MSG_LEN, ROWS } from "../env/index.js";
 import { CF, CLASS_FLAGS, GC, GLYPH_CLASS16, NUM_GLYPH_CLASSES } from "./glyph-classes.js";
 import { inventoryFacts, NUM_INVENTORY_FACTS } from "./inventory.js";
 import type { ExtractionMemory } from "./memory.js";

@@ -1,5 +1,5 @@
 /** Operator → expert matrix, from each operator node's `expert` field (never from its name). */
-import { InvalidArgumentError } from "../util/errors.js";
+import { InvalidArgumentError } from "../util/index.js";
 import type { Hypergraph } from "./types.js";
 
 export interface ExpertMatrix {

@@ -3,9 +3,8 @@
  * observation or a batch written into one preallocated Uint8Array[N × C]. Each graph is compiled once into an
  * array of predicates; per observation the work is one context pass plus one call per condition.
  */
-import { BLSTATS_SIZE } from "../env/blstats.js";
-import { INV_SLOTS, INV_STR_LEN, MSG_LEN, type Observation } from "../env/observation.js";
-import { InvalidArgumentError } from "../util/errors.js";
+import { BLSTATS_SIZE, INV_SLOTS, INV_STR_LEN, MSG_LEN, type Observation } from "../env/index.js";
+import { InvalidArgumentError } from "../util/index.js";
 import { CELLS, ObsContext, type ObsView } from "./context.js";
 import type { ConditionPredicate } from "./extractors.js";
 import type { ExtractionMemory } from "./memory.js";

@@ -3,7 +3,7 @@
  * per-observation context. Graph files reference conditions by label only; a label without an entry here is a
  * validation error for our format ("no extractor for condition 'x'").
  */
-import { COND, ENCUMBRANCE, HUNGER } from "../env/blstats.js";
+import { COND, ENCUMBRANCE, HUNGER } from "../env/index.js";
 import { DIR_NAMES, type ObsContext } from "./context.js";
 import { GC } from "./glyph-classes.js";
 import { IF } from "./inventory.js";

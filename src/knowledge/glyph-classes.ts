@@ -22,7 +22,7 @@ import {
   S,
   S_FIRST_TRAP,
   S_LAST_TRAP,
-} from "../nethack/glyphs.js";
+} from "../nethack/index.js";
 
 /** Map classes. Values index the flag table below; keep them dense. */
 export const GC = {

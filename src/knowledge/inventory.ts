@@ -3,8 +3,8 @@
  * (numeric, cheap); whether an item is wielded or worn needs the item text, which is scanned only for the
  * few weapon, armour and accessory slots.
  */
-import { INV_SLOTS, INV_STR_LEN } from "../env/observation.js";
-import { OCLASS } from "../nethack/glyphs.js";
+import { INV_SLOTS, INV_STR_LEN } from "../env/index.js";
+import { OCLASS } from "../nethack/index.js";
 
 export const IF = {
   FOOD: 0,

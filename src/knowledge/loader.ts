@@ -1,9 +1,7 @@
 /** Reading and writing graph files in our format, and the built-in NetHack graph. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FileFormatError } from "../util/errors.js";
-import { writeFileAtomic } from "../util/fs.js";
-import { projectRoot } from "../util/paths.js";
+import { FileFormatError, writeFileAtomic, projectRoot } from "../util/index.js";
 import { buildHypergraph } from "./build.js";
 import { validateGraphData, type ValidateOptions } from "./schema.js";
 import type { Hypergraph, HypergraphData } from "./types.js";

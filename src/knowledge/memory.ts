@@ -5,11 +5,10 @@
  * and it stays known while the hero does not move. Objects and monsters hide the terrain, so they give "unknown";
  * the message line covers those cases ("There is a staircase down here.").
  */
-import { BL } from "../env/blstats.js";
-import { COLS, ROWS } from "../env/observation.js";
+import { BL, COLS, ROWS } from "../env/index.js";
 import { GC, GLYPH_CLASS } from "./glyph-classes.js";
-import { MAX_GLYPH } from "../nethack/glyphs.js";
-import { InvalidArgumentError } from "../util/errors.js";
+import { MAX_GLYPH } from "../nethack/index.js";
+import { InvalidArgumentError } from "../util/index.js";
 
 const CELLS = ROWS * COLS;
 /** Terrain classes the memory can report; anything else covers the terrain and reads as unknown. */

@@ -3,7 +3,7 @@
  * within a graph); edges by (source label, target label, relation). Edge statistics add up: support is summed
  * and successProbability is averaged weighted by support.
  */
-import { InvalidArgumentError } from "../util/errors.js";
+import { InvalidArgumentError } from "../util/index.js";
 import type { HypergraphData, HypergraphEdge, HypergraphNode } from "./types.js";
 
 /**

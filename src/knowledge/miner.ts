@@ -4,10 +4,8 @@
  * off. Per action with support ≥ minSupport the miner emits one operator whose preconditions are the conditions
  * frequent among that action's occurrences, and whose effects are the condition changes that follow it often.
  */
-import type { Observation } from "../env/observation.js";
-import type { Env } from "../env/types.js";
-import { InvalidArgumentError } from "../util/errors.js";
-import { Rng } from "../util/rng.js";
+import type { Observation, Env } from "../env/index.js";
+import { InvalidArgumentError, Rng } from "../util/index.js";
 import { SCORE_ACTION_KEYS } from "./action-mask.js";
 import { extractConditions } from "./extract.js";
 import { getExtractor } from "./extractors.js";

@@ -8,9 +8,8 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { COND, HUNGER } from "../env/blstats.js";
-import { FileFormatError } from "../util/errors.js";
-import { writeFileAtomic } from "../util/fs.js";
+import { COND, HUNGER } from "../env/index.js";
+import { FileFormatError, writeFileAtomic } from "../util/index.js";
 import type { ObsContext } from "./context.js";
 import { getExtractor, hpCritical, type ConditionPredicate } from "./extractors.js";
 import { GC } from "./glyph-classes.js";

@@ -4,12 +4,13 @@
  * every problem names the file, the JSON path (`edges[12].dst`) and the rule broken.
  */
 import { z } from "zod";
-import { FileFormatError } from "../util/errors.js";
+import { SCORE_ACTIONS } from "../env/index.js";
+import { FileFormatError } from "../util/index.js";
 import { getExtractor } from "./extractors.js";
 import { EXPERT_NAMES, type HypergraphData, type NodeType, type Relation } from "./types.js";
 
-/** Size of the 23-action set (NLE TASK_ACTIONS) that `actions` index into. */
-export const SCORE_ACTION_COUNT = 23;
+/** Size of the 23-action set (NLE TASK_ACTIONS, the env's "score" action set) that `actions` index into. */
+export const SCORE_ACTION_COUNT: number = SCORE_ACTIONS.length;
 
 export interface FormatIssue {
   /** JSON path, e.g. `edges[12].dst`. */

@@ -4,8 +4,7 @@
  * the sources), so every operator keeps its number of preconditions and every condition its out-degree: only the
  * knowledge of *which* facts make an operator advisable is destroyed.
  */
-import { InvalidArgumentError } from "../util/errors.js";
-import { Rng } from "../util/rng.js";
+import { InvalidArgumentError, Rng } from "../util/index.js";
 import type { Hypergraph, HypergraphEdge } from "./types.js";
 
 export function shuffleConditionEdges(graph: Hypergraph, seed: number): Hypergraph {

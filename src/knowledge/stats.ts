@@ -3,9 +3,8 @@
  * gaps (unreachable operators, unused conditions…), and optionally how often each condition fired in play and
  * how many distinct condition masks were seen.
  */
-import type { Env } from "../env/types.js";
-import { InvalidArgumentError } from "../util/errors.js";
-import { Rng } from "../util/rng.js";
+import type { Env } from "../env/index.js";
+import { InvalidArgumentError, Rng } from "../util/index.js";
 import { SCORE_ACTION_KEYS } from "./action-mask.js";
 import { extractConditions, undrivenConditions } from "./extract.js";
 import { ExtractionMemory } from "./memory.js";

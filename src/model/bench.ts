@@ -8,9 +8,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { loadavg } from "node:os";
-import type { Hypergraph } from "../knowledge/types.js";
-import { InvalidArgumentError } from "../util/errors.js";
-import { Rng } from "../util/rng.js";
+import type { Hypergraph } from "../knowledge/index.js";
+import { InvalidArgumentError, Rng } from "../util/index.js";
 import { initBackend } from "./backend.js";
 import type { BackendKind } from "./backend.js";
 import type { ModelConfigInput } from "./config.js";

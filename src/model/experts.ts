@@ -4,7 +4,7 @@
  * per-expert LayerNorm parameters and an orthogonal (gain 0.5, bias 0) output layer per expert.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "../util/rng.js";
+import type { Rng } from "../util/index.js";
 import { fanInUniform, orthogonal } from "./init.js";
 import { layerNormFused } from "./kernels/index.js";
 import type { Param, ParamStore } from "./params.js";

@@ -5,11 +5,9 @@
  *  - crop:    glyph ids of the S×S window centred on the hero (default 11×11; out of map = CROP_PAD)
  *  - inv:     per object class (0..17), log1p(count)/2 of inventory slots of that class
  */
-import { BL, BLSTATS_SIZE } from "../env/blstats.js";
-import type { Observation } from "../env/observation.js";
-import { COLS, INV_SLOTS, ROWS } from "../env/observation.js";
-import * as G from "../nethack/glyphs.js";
-import { InvalidArgumentError } from "../util/errors.js";
+import { BL, BLSTATS_SIZE, type Observation, COLS, INV_SLOTS, ROWS } from "../env/index.js";
+import * as G from "../nethack/index.js";
+import { InvalidArgumentError } from "../util/index.js";
 
 export const NUM_OCLASSES = 18;
 /** Glyph id used for crop cells outside the map. */

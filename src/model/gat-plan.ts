@@ -16,7 +16,7 @@
  * Masks are first deduplicated on the conditions that have an out-edge: the others cannot reach an operator
  * or an effect, so they change neither h_logic nor the operator scores.
  */
-import type { Hypergraph } from "../knowledge/types.js";
+import type { Hypergraph } from "../knowledge/index.js";
 import type { AttendIndex } from "./kernels/index.js";
 
 export interface GatStructure {

@@ -13,9 +13,8 @@
  * bias + LayerNorm + ReLU one fused kernel, so a layer is ≈ 6 tensor ops forward.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Hypergraph } from "../knowledge/types.js";
-import { RELATIONS } from "../knowledge/types.js";
-import type { Rng } from "../util/rng.js";
+import { type Hypergraph, RELATIONS } from "../knowledge/index.js";
+import type { Rng } from "../util/index.js";
 import { glorotUniform, normal } from "./init.js";
 import { attend, gather0, gatherSum } from "./kernels/index.js";
 import type { AttendStats } from "./kernels/index.js";

@@ -1,5 +1,5 @@
 /** Initial values drawn from the project's seeded Rng (never tf.random), so one seed fixes the whole init. */
-import type { Rng } from "../util/rng.js";
+import type { Rng } from "../util/index.js";
 
 export function uniform(rng: Rng, n: number, bound: number): Float32Array {
   const a = new Float32Array(n);

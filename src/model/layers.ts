@@ -1,6 +1,6 @@
 /** Linear, LayerNorm and the original's ReLU-before-LayerNorm MLP, over a ParamStore. */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "../util/rng.js";
+import type { Rng } from "../util/index.js";
 import { fanInUniform, orthogonal } from "./init.js";
 import { layerNormFused, LN_EPS } from "./kernels/index.js";
 import type { LayerNormOpts } from "./kernels/index.js";

@@ -22,9 +22,8 @@
  * (uniform, never confident).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { operatorPreconditions } from "../knowledge/action-mask.js";
-import type { Hypergraph } from "../knowledge/types.js";
-import { InvalidArgumentError } from "../util/errors.js";
+import { operatorPreconditions, type Hypergraph } from "../knowledge/index.js";
+import { InvalidArgumentError } from "../util/index.js";
 
 /** Subtracted from the logit of an expert with no enabled operator (its opinion share is then 0). */
 const UNAVAILABLE = 1e4;

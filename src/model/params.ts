@@ -6,7 +6,7 @@
  * the logical names, shapes, getWeights/setWeights and the on-disk format are the same.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { InvalidArgumentError } from "../util/errors.js";
+import { InvalidArgumentError } from "../util/index.js";
 import type { PackLayout } from "./kernels/index.js";
 import { unpack } from "./kernels/index.js";
 

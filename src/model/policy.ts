@@ -4,12 +4,10 @@
  * so acting and updating run the same function on the same stored features.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { BLSTATS_SIZE } from "../env/blstats.js";
-import { shuffleConditionEdges } from "../knowledge/shuffle.js";
-import type { Hypergraph } from "../knowledge/types.js";
-import { MAX_GLYPH } from "../nethack/glyphs.js";
-import { InvalidArgumentError } from "../util/errors.js";
-import { Rng } from "../util/rng.js";
+import { BLSTATS_SIZE } from "../env/index.js";
+import { shuffleConditionEdges, type Hypergraph } from "../knowledge/index.js";
+import { MAX_GLYPH } from "../nethack/index.js";
+import { InvalidArgumentError, Rng } from "../util/index.js";
 import type { ModelConfig, ModelConfigInput } from "./config.js";
 import { ModelConfigSchema } from "./config.js";
 import { Experts } from "./experts.js";

@@ -6,10 +6,13 @@
  */
 import { makeEnv } from "../env/index.js";
 import type { NetHackEnvOptions } from "../env/index.js";
-import { ExtractionMemory, extractConditions, makeActionMasker } from "../knowledge/index.js";
-import type { Hypergraph } from "../knowledge/types.js";
-import { InvalidArgumentError } from "../util/errors.js";
-import { Rng } from "../util/rng.js";
+import {
+  ExtractionMemory,
+  extractConditions,
+  makeActionMasker,
+  type Hypergraph,
+} from "../knowledge/index.js";
+import { InvalidArgumentError, Rng } from "../util/index.js";
 import { DEFAULT_CROP_SIZE, allocFeatures, encodeObservationInto } from "./features.js";
 import type { PolicyBatch } from "./policy.js";
 

@@ -11,8 +11,7 @@
  * balancing cannot override the graph.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { InvalidArgumentError } from "../util/errors.js";
-import type { Rng } from "../util/rng.js";
+import { InvalidArgumentError, type Rng } from "../util/index.js";
 import { stopGradient } from "./kernels/index.js";
 import { Mlp } from "./layers.js";
 import type { NamedArray, ParamStore } from "./params.js";

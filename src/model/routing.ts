@@ -4,7 +4,7 @@
  * Jacobian-vector products via tf.customGrad (the 1/τ factor comes from autodiff through z/τ).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { InvalidArgumentError } from "../util/errors.js";
+import { InvalidArgumentError } from "../util/index.js";
 import { customOp, runKernel } from "./kernels/js-kernel.js";
 import { ENTMAX15, SPARSEMAX } from "./kernels/routing-kernels.js";
 

@@ -2,12 +2,19 @@
  * Synthetic inputs for tests and benchmarks: a graph with the built-in graph's shape (conditions → operators
  * → effects) and condition masks with a realistic number of distinct values.
  */
-import type { Hypergraph, HypergraphNode, HypergraphEdge, NodeType, Relation } from "../knowledge/types.js";
-import { EXPERT_NAMES, RELATIONS } from "../knowledge/types.js";
-import { Rng } from "../util/rng.js";
+import {
+  type Hypergraph,
+  type HypergraphNode,
+  type HypergraphEdge,
+  type NodeType,
+  type Relation,
+  EXPERT_NAMES,
+  RELATIONS,
+} from "../knowledge/index.js";
+import { Rng } from "../util/index.js";
 import { CROP_PAD, DEFAULT_CROP_SIZE, NUM_OCLASSES } from "./features.js";
-import { BLSTATS_SIZE } from "../env/blstats.js";
-import * as G from "../nethack/glyphs.js";
+import { BLSTATS_SIZE } from "../env/index.js";
+import * as G from "../nethack/index.js";
 import type { PolicyBatch } from "./policy.js";
 
 export interface SynthGraphOptions {

@@ -4,10 +4,10 @@
  * wasm has no Conv2D filter gradient, and at 15×15 a dense layer over the flattened crop is the cheap choice.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { BLSTATS_SIZE } from "../env/blstats.js";
-import type { Rng } from "../util/rng.js";
+import { BLSTATS_SIZE } from "../env/index.js";
+import type { Rng } from "../util/index.js";
 import { GLYPH_CLASSES, GLYPH_CLASS_TABLE, NUM_OCLASSES, glyphHash } from "./features.js";
-import { MAX_GLYPH } from "../nethack/glyphs.js";
+import { MAX_GLYPH } from "../nethack/index.js";
 import { normal } from "./init.js";
 import { gatherSum } from "./kernels/index.js";
 import { Linear, LayerNorm, Mlp } from "./layers.js";

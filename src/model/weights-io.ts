@@ -1,25 +1,31 @@
 /**
- * Policy weights on disk: <dir>/weights.bin (float32 little-endian, tensors back to back) and
- * <dir>/model.json (format, config, graph fingerprint, tensor index). Written atomically as a directory.
+ * Saved policies on disk: a directory, written atomically, holding
+ *   model.json                  format, version, the model config, the graph's fingerprint and sizes
+ *   weights.bin / weights.json  the named tensors, in the tensor file format checkpoints use (util/tensor-file.ts)
+ * Version 1 directories (model.json with its own tensor index over weights.bin, no weights.json) still load.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Hypergraph } from "../knowledge/types.js";
-import { FileFormatError } from "../util/errors.js";
-import { writeDirAtomic } from "../util/fs.js";
+import type { Hypergraph } from "../knowledge/index.js";
+import {
+  FileFormatError,
+  readIndexedTensors,
+  readTensorBlobs,
+  writeDirAtomic,
+  writeTensorBlobs,
+  type TensorBlobs,
+  type TensorIndexEntry,
+} from "../util/index.js";
 import type { NamedArray } from "./params.js";
 import { sameShape } from "./params.js";
 
 export const WEIGHTS_FORMAT = "tedg-policy-weights";
-export const WEIGHTS_VERSION = 1;
-
-export interface TensorEntry {
-  name: string;
-  shape: number[];
-  /** Offset in float32 elements into weights.bin. */
-  offset: number;
-}
+/** 2: the tensors in weights.bin + weights.json (the tensor file format); 1: model.json indexed weights.bin. */
+export const WEIGHTS_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
+/** Base name of the tensor files (weights.bin, weights.json) in a saved policy directory. */
+const WEIGHTS = "weights";
 
 export interface ModelFile {
   format: string;
@@ -32,7 +38,8 @@ export interface ModelFile {
     numOperators: number;
     numEffects: number;
   };
-  tensors: TensorEntry[];
+  /** Version 1 only: the tensor index over weights.bin. */
+  tensors?: TensorIndexEntry[];
 }
 
 /** Structure hash of a graph: node ids and types, edges with relations, and the condition/operator/effect order. */
@@ -70,25 +77,16 @@ export function writeWeights(
   config: unknown,
   graph: Hypergraph,
 ): void {
-  const tensors: TensorEntry[] = [];
-  let total = 0;
-  for (const [name, w] of weights) {
-    tensors.push({ name, shape: [...w.shape], offset: total });
-    total += w.values.length;
-  }
-  const bin = new Float32Array(total);
-  for (const [i, w] of [...weights.values()].entries()) bin.set(w.values, tensors[i].offset);
+  const blobs: TensorBlobs = new Map();
+  for (const [name, w] of weights) blobs.set(name, { shape: [...w.shape], data: w.values });
   const file: ModelFile = {
     format: WEIGHTS_FORMAT,
     version: WEIGHTS_VERSION,
     config,
     graph: graphSummary(graph),
-    tensors,
   };
-  const bytes = new Uint8Array(bin.buffer);
-  if (!littleEndian()) throw new Error("big-endian hosts are not supported for weight files");
   writeDirAtomic(dir, (tmp) => {
-    writeFileSync(join(tmp, "weights.bin"), bytes);
+    writeTensorBlobs(tmp, WEIGHTS, blobs);
     writeFileSync(join(tmp, "model.json"), JSON.stringify(file, null, 2) + "\n");
   });
 }
@@ -104,9 +102,12 @@ export function readModelFile(dir: string): ModelFile {
   }
   if (file.format !== WEIGHTS_FORMAT)
     throw new FileFormatError(path, `format is ${JSON.stringify(file.format)}, expected ${WEIGHTS_FORMAT}`);
-  if (file.version !== WEIGHTS_VERSION)
-    throw new FileFormatError(path, `version ${file.version} is not supported (expected ${WEIGHTS_VERSION})`);
-  if (!Array.isArray(file.tensors)) throw new FileFormatError(path, "no tensor index");
+  if (!READABLE_VERSIONS.includes(file.version))
+    throw new FileFormatError(
+      path,
+      `version ${file.version} is not supported (expected one of ${READABLE_VERSIONS.join(", ")})`,
+    );
+  if (file.version === 1 && !Array.isArray(file.tensors)) throw new FileFormatError(path, "no tensor index");
   return file;
 }
 
@@ -131,36 +132,30 @@ export function readWeights(
         `${file.graph?.numNodes} nodes; this graph: ${fp.slice(0, 12)}…, ${graph.numNodes} nodes)`,
     );
   }
-  const binPath = join(dir, "weights.bin");
+  const binPath = join(dir, `${WEIGHTS}.bin`);
   if (!existsSync(binPath)) throw new FileFormatError(binPath, "missing");
-  const raw = readFileSync(binPath);
-  if (raw.byteLength % 4 !== 0)
-    throw new FileFormatError(binPath, `size ${raw.byteLength} is not a multiple of 4`);
-  const all = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-  const byName = new Map(file.tensors.map((t) => [t.name, t]));
+  // Version 1 indexed weights.bin from model.json; version 2 has the tensor file's own manifest.
+  const indexPath = file.version === 1 ? jsonPath : join(dir, `${WEIGHTS}.json`);
+  const blobs =
+    file.version === 1
+      ? readIndexedTensors(binPath, file.tensors as TensorIndexEntry[], jsonPath)
+      : readTensorBlobs(dir, WEIGHTS);
   const out = new Map<string, NamedArray>();
   for (const [name, shape] of expected) {
-    const t = byName.get(name);
+    const t = blobs.get(name);
     if (!t && optional.has(name)) continue;
-    if (!t) throw new FileFormatError(jsonPath, `tensor ${name} is missing (expected shape [${shape}])`);
+    if (!t) throw new FileFormatError(indexPath, `tensor ${name} is missing (expected shape [${shape}])`);
     if (!sameShape(t.shape, shape)) {
       throw new FileFormatError(
-        jsonPath,
+        indexPath,
         `tensor ${name} has shape [${t.shape}] in the file but the model expects [${shape}]`,
       );
     }
-    const n = shape.reduce((a, b) => a * b, 1);
-    if (t.offset < 0 || t.offset + n > all.length)
-      throw new FileFormatError(binPath, `tensor ${name} lies outside the file`);
-    out.set(name, { shape: [...shape], values: all.slice(t.offset, t.offset + n) });
+    out.set(name, { shape: [...shape], values: t.data.slice() });
   }
-  for (const t of file.tensors) {
-    if (!expected.has(t.name))
-      throw new FileFormatError(jsonPath, `tensor ${t.name} [${t.shape}] is not part of this model`);
+  for (const [name, t] of blobs) {
+    if (!expected.has(name))
+      throw new FileFormatError(indexPath, `tensor ${name} [${t.shape}] is not part of this model`);
   }
   return out;
-}
-
-function littleEndian(): boolean {
-  return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 }

@@ -7,9 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cacheDir } from "../util/paths.js";
-import { TedgError } from "../util/errors.js";
-import { writeFileAtomic } from "../util/fs.js";
+import { cacheDir, TedgError, writeFileAtomic } from "../util/index.js";
 import { patchGlue } from "./glue-patch.js";
 import { readPackageFiles, sha256, type PackageFiles } from "./package.js";
 

@@ -11,7 +11,7 @@
  *  - Asyncify, FS and ExitStatus are exposed on Module.
  * Each replacement must match exactly the expected number of times; otherwise the build fails.
  */
-import { TedgError } from "../util/errors.js";
+import { TedgError } from "../util/index.js";
 
 export interface PatchedGlue {
   /** CommonJS source whose module.exports is the emscripten factory. */

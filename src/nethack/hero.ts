@@ -3,7 +3,7 @@
  * u_init's `memset(&u, 0, sizeof u)`, a constant in the -O0 code); `checkHeroLayout` compares these reads
  * against the status values the game itself prints, so a different build fails at start, not silently.
  */
-import { TedgError } from "../util/errors.js";
+import { TedgError } from "../util/index.js";
 import type { NetHackGame } from "./engine.js";
 
 export const U_ADDR = 553832;

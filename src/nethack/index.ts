@@ -8,7 +8,7 @@ export {
   type CallbackResult,
   type GameStartOptions,
 } from "./engine.js";
-export { WindowPort, BLF, type InventoryItem, type MenuItem, type PendingKind } from "./winport.js";
+export { WindowPort, BLF, CONSUMED, type InventoryItem, type MenuItem, type PendingKind } from "./winport.js";
 export {
   loadAssets,
   buildAssets,
@@ -17,7 +17,14 @@ export {
   type WasmVariant,
 } from "./assets.js";
 export { readPackageFiles, PINNED_VERSION, PINNED_SHA256, EnginePackageError } from "./package.js";
-export { readHero, checkHeroLayout, EngineLayoutError, U_ADDR, type HeroState } from "./hero.js";
+export {
+  readHero,
+  newHeroState,
+  checkHeroLayout,
+  EngineLayoutError,
+  U_ADDR,
+  type HeroState,
+} from "./hero.js";
 export {
   readCatalog,
   readMonsterNames,

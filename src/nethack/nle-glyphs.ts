@@ -15,8 +15,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { projectRoot } from "../util/paths.js";
-import { FileFormatError } from "../util/errors.js";
+import { projectRoot, FileFormatError } from "../util/index.js";
 import { EngineLayoutError } from "./hero.js";
 import { readCatalog, type Catalog } from "./catalog.js";
 import type { NetHackGame } from "./engine.js";

@@ -3,7 +3,7 @@
  * buildAssets runs it as a separate process so that binaryen (about half a second of CPU and ~100 MB to load)
  * is never imported by processes and worker threads that only play games.
  */
-import { writeFileAtomic } from "../util/fs.js";
+import { writeFileAtomic } from "../util/index.js";
 import { readPackageFiles } from "./package.js";
 import { optimizeWasm } from "./wasm-optimize.js";
 

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { TedgError } from "../util/errors.js";
+import { TedgError } from "../util/index.js";
 
 export const PINNED_VERSION = "1.0.4";
 export const PINNED_SHA256 = {

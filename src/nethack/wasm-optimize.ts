@@ -11,7 +11,7 @@
  * (optimize-main.ts); bump OPTIMIZER_VERSION in assets.ts when the rewrite changes.
  */
 import binaryen from "binaryen";
-import { TedgError } from "../util/errors.js";
+import { TedgError } from "../util/index.js";
 
 const SAFE_HEAP = /^SAFE_HEAP_(LOAD|STORE)_/;
 

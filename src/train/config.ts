@@ -9,16 +9,19 @@ import { extname } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { z } from "zod";
 import { FileFormatError } from "../util/index.js";
-import { ABLATIONS, configSchema, type Ablation, type TrainConfig } from "./config-schema.js";
 import {
+  ABLATIONS,
   ConfigError,
   allowedKeys,
   baseOf,
+  configSchema,
   didYouMean,
   dotted,
   issuesFromZod,
   schemaAt,
-} from "./config-errors.js";
+  type Ablation,
+  type TrainConfig,
+} from "../run/index.js";
 import { PRESETS, applyAblation, type PresetName } from "./presets.js";
 
 export type RawConfig = Record<string, unknown>;

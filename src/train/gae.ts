@@ -8,6 +8,8 @@
  *    which the rollout stores separately because the env has already reset to a new episode.
  *  Either way the recursion restarts there: nothing from the next episode leaks backwards.
  *  The last step of the rollout bootstraps from lastValues[n] = V(observation after the rollout).
+ *
+ * explainedVariance (the PPO update's diagnostic) measures how well the values predict the returns.
  */
 import { InvalidArgumentError } from "../util/index.js";
 
@@ -80,4 +82,27 @@ export function computeGae(input: GaeInput): GaeResult {
     }
   }
   return { advantages, returns };
+}
+
+/** 1 − Var(returns − values) / Var(returns); NaN when the returns have no variance. */
+export function explainedVariance(values: ArrayLike<number>, returns: ArrayLike<number>): number {
+  const n = returns.length;
+  if (values.length !== n)
+    throw new InvalidArgumentError("values length", values.length, `${n} (returns length)`);
+  if (n === 0) return NaN;
+  let mr = 0;
+  let md = 0;
+  for (let i = 0; i < n; i++) {
+    mr += returns[i];
+    md += returns[i] - values[i];
+  }
+  mr /= n;
+  md /= n;
+  let vr = 0;
+  let vd = 0;
+  for (let i = 0; i < n; i++) {
+    vr += (returns[i] - mr) ** 2;
+    vd += (returns[i] - values[i] - md) ** 2;
+  }
+  return vr === 0 ? NaN : 1 - vd / vr;
 }

@@ -1,4 +1,8 @@
-/** Public face of the training layer. */
+/**
+ * Public face of the training layer. What moved to the run layer (config type and schema, checkpoints, run
+ * folder, metrics file, tensor files, curriculum) and the agent layer (observer, policy from config, routing
+ * statistics) is re-exported here too, so imports from `tedg-rl/train` keep working.
+ */
 export { ensureGradients } from "./gradients.js";
 export {
   configSchema,
@@ -13,8 +17,8 @@ export {
   type RewardConfig,
   type RoutingMode,
   type Ablation,
-} from "./config-schema.js";
-export { ConfigError, type ConfigIssue } from "./config-errors.js";
+} from "../run/index.js";
+export { ConfigError, type ConfigIssue } from "../run/index.js";
 export {
   loadConfigFile,
   readConfigFile,
@@ -29,8 +33,9 @@ export {
   type RawConfig,
 } from "./config.js";
 export { PRESETS, PRESET_NAMES, applyAblation, defaultPhases, type PresetName } from "./presets.js";
-export { phaseAt, LrSchedule, type PhaseState, type LrScheduleState } from "./phases.js";
-export { computeGae, type GaeInput, type GaeResult } from "./gae.js";
+export { phaseAt, type PhaseState } from "../run/index.js";
+export { LrSchedule, type LrScheduleState } from "./phases.js";
+export { computeGae, explainedVariance, type GaeInput, type GaeResult } from "./gae.js";
 export { RewardScaler, type RewardScalerOptions, type RewardScalerState } from "./reward-scaler.js";
 export {
   LOG_EPS,
@@ -67,18 +72,19 @@ export {
   MetricsWriter,
   readMetrics,
   trimMetricsForResume,
+  type MetricsRecord,
+  type EpisodeRecord,
+  type UpdateRecord,
+} from "../run/index.js";
+export {
   routingEntropyPerStep,
   alphaEntropyOfMeanOriginal,
   meanAlpha,
   dominantShare,
-  explainedVariance,
   routingStats,
   opinionStats,
-  type MetricsRecord,
-  type EpisodeRecord,
-  type UpdateRecord,
   type RoutingStats,
-} from "./metrics.js";
+} from "../agent/index.js";
 export {
   TrainingLog,
   formatEpisodeLine,
@@ -88,14 +94,8 @@ export {
   type UpdateLine,
   type TrainingLogOptions,
 } from "./log.js";
-export {
-  writeTensorBlobs,
-  readTensorBlobs,
-  blobsFromVariables,
-  assignVariablesFromBlobs,
-  type TensorBlob,
-  type TensorBlobs,
-} from "./tensor-io.js";
+export { writeTensorBlobs, readTensorBlobs, type TensorBlob, type TensorBlobs } from "../run/index.js";
+export { blobsFromVariables, assignVariablesFromBlobs } from "./variable-blobs.js";
 export {
   saveOptimizerState,
   loadOptimizerState,
@@ -109,8 +109,8 @@ export {
   type Checkpoint,
   type CheckpointState,
   type CheckpointStateInput,
-} from "./checkpoint.js";
-export { RunFolder, type RunFolderOptions, type CheckpointRef } from "./run-folder.js";
+} from "../run/index.js";
+export { RunFolder, type RunFolderOptions, type CheckpointRef } from "../run/index.js";
 export {
   NanGuard,
   TrainingDivergedError,
@@ -131,7 +131,7 @@ export {
   type PpoUpdateMetrics,
 } from "./ppo-update.js";
 export { trainablePolicy } from "./policy-adapter.js";
-export { BatchObserver, type ObserverOptions } from "./observer.js";
+export { BatchObserver, type ObserverOptions } from "../agent/index.js";
 export { RolloutBuffer, type RolloutShape, type RolloutData } from "./rollout.js";
 export {
   LocalLearner,
@@ -143,13 +143,12 @@ export {
 } from "./learner.js";
 export { WorkerLearner, type LearnerInit } from "./worker-learner.js";
 export { benchTrain, type TrainBenchOptions, type TrainBenchResult, type TrainModeResult } from "./bench.js";
-export { weightsToBlobs, blobsToWeights } from "./weights-blobs.js";
+export { weightsToBlobs, blobsToWeights } from "../run/index.js";
+export { policyForConfig, NUM_SCORE_ACTIONS } from "../agent/index.js";
+/** `resolveResume` is the run layer's resolveCheckpoint, the one rule for `--resume` and `--checkpoint`. */
 export {
-  train,
-  resolveResume,
-  policyForConfig,
-  NUM_SCORE_ACTIONS,
-  type TrainOptions,
-  type RunSummary,
-  type EpisodeMetrics,
-} from "./trainer.js";
+  resolveCheckpoint,
+  resolveCheckpoint as resolveResume,
+  type CheckpointChoice,
+} from "../run/index.js";
+export { train, type TrainOptions, type RunSummary, type EpisodeMetrics } from "./trainer.js";

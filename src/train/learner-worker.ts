@@ -5,9 +5,9 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { loadBuiltinGraph } from "../knowledge/index.js";
 import { initBackend } from "../model/index.js";
+import { policyForConfig } from "../agent/index.js";
 import { LocalLearner, type LearnerStart } from "./learner.js";
 import type { LearnerRequest, LearnerReply, LearnerInit } from "./worker-learner.js";
-import { policyForConfig } from "./trainer.js";
 
 const init = workerData as LearnerInit;
 const port = parentPort!;

@@ -10,16 +10,15 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { confidentRows, logitStats, type NamedArray, type Policy } from "../model/index.js";
-import { Rng } from "../util/index.js";
-import type { TrainConfig } from "./config-schema.js";
+import { Rng, type TensorBlobs } from "../util/index.js";
+import type { PhaseState, TrainConfig } from "../run/index.js";
 import { operatorExpertMatrix } from "./losses.js";
 import { NanGuard } from "./nan-guard.js";
 import { loadOptimizerState, saveOptimizerState } from "./optimizer-state.js";
-import { LrSchedule, type LrScheduleState, type PhaseState } from "./phases.js";
+import { LrSchedule, type LrScheduleState } from "./phases.js";
 import { ppoUpdate, type PpoUpdateMetrics } from "./ppo-update.js";
 import { trainablePolicy } from "./policy-adapter.js";
 import { RolloutBuffer, type RolloutData } from "./rollout.js";
-import type { TensorBlobs } from "./tensor-io.js";
 
 /** One update's input: a finished rollout, its advantages and returns, and the phase it was collected in. */
 export interface UpdateJob {

@@ -5,7 +5,7 @@
 import { appendFileSync } from "node:fs";
 import cliProgress from "cli-progress";
 import { AUX_NAMES } from "./losses.js";
-import type { PhaseState } from "./phases.js";
+import type { PhaseState } from "../run/index.js";
 
 export interface EpisodeLine {
   /** 1-based count of finished episodes, as the original prints (`Episode 10/5000`). */

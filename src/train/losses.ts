@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { expertMatrixData } from "../knowledge/index.js";
 import { stopGradient } from "../model/index.js";
 import { InvalidArgumentError } from "../util/index.js";
-import type { PhaseState } from "./phases.js";
+import type { PhaseState } from "../run/index.js";
 
 /** Added inside log(α + ε) as in the original, so α = 0 (sparse routing) stays finite. */
 export const LOG_EPS = 1e-8;

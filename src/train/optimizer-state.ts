@@ -7,8 +7,7 @@
  * then every second moment ("<var>/v"). The iteration count is stored as float32 (exact to 2^24 Adam steps).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { FileFormatError } from "../util/index.js";
-import type { TensorBlobs } from "./tensor-io.js";
+import { FileFormatError, type TensorBlobs } from "../util/index.js";
 
 /** The learning rate is a protected field of tfjs optimizers; the trainer sets it per update. */
 export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {

@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidArgumentError, type Rng } from "../util/index.js";
-import type { PpoConfig } from "./config-schema.js";
+import type { PhaseState, PpoConfig } from "../run/index.js";
 import {
   alignmentLoss,
   auxWeights,
@@ -29,10 +29,10 @@ import {
   type StepPairs,
 } from "./losses.js";
 import { ensureGradients } from "./gradients.js";
-import { explainedVariance } from "./metrics.js";
+import { explainedVariance } from "./gae.js";
 import { NanGuard, allFinite } from "./nan-guard.js";
 import { setLearningRate } from "./optimizer-state.js";
-import type { LrSchedule, PhaseState } from "./phases.js";
+import type { LrSchedule } from "./phases.js";
 
 /** What the policy computes for a minibatch of stored samples (rows in `batchIdx` order). */
 export interface PolicyEvaluation {

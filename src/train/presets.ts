@@ -3,7 +3,7 @@
  * original's ablation modes as transformations of the phase list. Everything here is raw data: it is
  * validated by configSchema after merging (see config.ts).
  */
-import type { Ablation, PhaseConfig, TrainConfig } from "./config-schema.js";
+import type { Ablation, PhaseConfig, TrainConfig } from "../run/index.js";
 
 /**
  * Weight of the operator-utility loss that trains the graph's opinion, in every phase (docs/training.md). The

@@ -11,26 +11,32 @@
  * scaler, memory and optimizer states this makes `--resume` continue bit-exactly.
  */
 import { VecEnv, type BatchObs, type EpisodeInfo, type Observation } from "../env/index.js";
-import { loadBuiltinGraph, type Hypergraph } from "../knowledge/index.js";
+import { loadBuiltinGraph } from "../knowledge/index.js";
+import { initBackend, type NamedArray } from "../model/index.js";
+import { InvalidArgumentError, Rng, type RngState, type TensorBlobs } from "../util/index.js";
 import {
-  createPolicy,
-  initBackend,
-  type ModelConfigInput,
-  type NamedArray,
-  type Policy,
-} from "../model/index.js";
-import { existsSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
-import { InvalidArgumentError, Rng, StateError, type RngState } from "../util/index.js";
-import type { TrainConfig } from "./config-schema.js";
-import { formatConfig } from "./config.js";
+  BatchObserver,
+  NUM_SCORE_ACTIONS,
+  opinionStats,
+  policyForConfig,
+  routingEntropyPerStep,
+  routingStats,
+} from "../agent/index.js";
 import {
-  STATE_FILE,
+  MetricsWriter,
+  RunFolder,
+  blobsToWeights,
   loadCheckpoint,
-  readCheckpointState,
+  phaseAt,
+  resolveCheckpoint,
   saveCheckpoint,
-  type CheckpointState,
-} from "./checkpoint.js";
+  trimMetricsForResume,
+  weightsToBlobs,
+  type CheckpointChoice,
+  type PhaseState,
+  type TrainConfig,
+} from "../run/index.js";
+import { formatConfig } from "./config.js";
 import { computeGae } from "./gae.js";
 import {
   LocalLearner,
@@ -40,23 +46,10 @@ import {
   type UpdateResult,
 } from "./learner.js";
 import { TrainingLog } from "./log.js";
-import {
-  MetricsWriter,
-  opinionStats,
-  routingEntropyPerStep,
-  routingStats,
-  trimMetricsForResume,
-} from "./metrics.js";
-import { BatchObserver } from "./observer.js";
-import { phaseAt, type LrScheduleState, type PhaseState } from "./phases.js";
+import { type LrScheduleState } from "./phases.js";
 import { RewardScaler } from "./reward-scaler.js";
 import { RolloutBuffer } from "./rollout.js";
-import { RunFolder } from "./run-folder.js";
-import type { TensorBlobs } from "./tensor-io.js";
-import { blobsToWeights, weightsToBlobs } from "./weights-blobs.js";
 import { WorkerLearner } from "./worker-learner.js";
-
-export const NUM_SCORE_ACTIONS = 23;
 
 export interface TrainOptions {
   /** Continue the run in this folder (its latest checkpoint) or from this checkpoint folder. */
@@ -137,41 +130,6 @@ interface TrainerExtra {
   version?: number;
 }
 
-function modelConfigOf(config: TrainConfig, numActions: number): ModelConfigInput {
-  const m = { ...(config.model as Record<string, unknown>) };
-  // The initial weights follow the run seed unless the model config pins its own.
-  if (m.seed === undefined) m.seed = config.seed;
-  m.numActions = numActions;
-  return m as ModelConfigInput;
-}
-
-/** Creates the policy a config describes, on the given graph. */
-export function policyForConfig(config: TrainConfig, graph: Hypergraph): Policy {
-  return createPolicy(modelConfigOf(config, NUM_SCORE_ACTIONS), graph);
-}
-
-/**
- * Where `resume` points: a checkpoint folder (its run folder is the parent of checkpoints/, or of final/ and
- * best/), or a run folder (its furthest checkpoint).
- */
-export function resolveResume(resume: string): {
-  runDir: string;
-  checkpoint: string;
-  state: CheckpointState;
-} {
-  const abs = resolve(resume);
-  if (existsSync(join(abs, STATE_FILE))) {
-    const state = readCheckpointState(abs);
-    const parent = dirname(abs);
-    const runDir = basename(parent) === "checkpoints" ? dirname(parent) : parent;
-    return { runDir, checkpoint: abs, state };
-  }
-  const folder = RunFolder.at(abs);
-  const latest = folder.latestCheckpoint();
-  if (!latest) throw new StateError(`cannot resume from ${abs}: it holds no complete checkpoint`);
-  return { runDir: abs, checkpoint: latest.dir, state: readCheckpointState(latest.dir) };
-}
-
 /** The acting side's state at the start of a rollout: where a resumed run replays from. */
 interface ActingSnapshot {
   episode: number;
@@ -218,9 +176,9 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   const backend = await initBackend(backendKind);
   let config: TrainConfig;
   let folder: RunFolder;
-  let resumeFrom: { runDir: string; checkpoint: string; state: CheckpointState } | null = null;
+  let resumeFrom: CheckpointChoice | null = null;
   if (opts.resume) {
-    resumeFrom = resolveResume(opts.resume);
+    resumeFrom = resolveCheckpoint(opts.resume, "--resume");
     config = { ...resumeFrom.state.config };
     if (opts.episodes !== undefined) config.episodes = opts.episodes;
     folder = RunFolder.at(resumeFrom.runDir);

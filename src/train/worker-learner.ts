@@ -5,11 +5,10 @@
  */
 import { Worker } from "node:worker_threads";
 import type { NamedArray } from "../model/index.js";
-import { StateError } from "../util/index.js";
-import type { TrainConfig } from "./config-schema.js";
+import { StateError, type TensorBlobs } from "../util/index.js";
+import type { TrainConfig } from "../run/index.js";
 import type { Learner, LearnerStart, UpdateJob, UpdateResult } from "./learner.js";
 import { TrainingDivergedError } from "./nan-guard.js";
-import type { TensorBlobs } from "./tensor-io.js";
 
 export interface LearnerInit {
   config: TrainConfig;

@@ -33,6 +33,6 @@ describe("tedg train (CLI)", () => {
     assert.match(a.out, /--ablation.*nope.*baseline/);
     const b = tedg(["train", "--resume", join(tmpdir(), "tedg-no-such-run")]);
     assert.equal(b.code, 2, b.out);
-    assert.match(b.out, /cannot resume: the run folder .*tedg-no-such-run does not exist/);
+    assert.match(b.out, /invalid --resume: .*tedg-no-such-run.*; expected an existing checkpoint folder/);
   });
 });

@@ -14,7 +14,7 @@ import {
   resolveCheckpoint,
   trainingSeedRange,
 } from "../../src/eval/index.js";
-import { readCheckpointState } from "../../src/train/index.js";
+import { readCheckpointState } from "../../src/run/index.js";
 import { tempDir, trainTinyRun } from "./helpers.js";
 
 describe("tedg eval", () => {
@@ -128,7 +128,7 @@ describe("tedg eval", () => {
       /--record: 5; expected an integer in \[0, 2\]/,
     );
     await assert.rejects(evaluate({ checkpoint: runDir, episodes: 2, maxSteps: 0 }), /--max-steps: 0/);
-    assert.throws(() => resolveCheckpoint(tmp.dir), /run folder holding final\/, best\/ or checkpoints/);
+    assert.throws(() => resolveCheckpoint(tmp.dir), /run folder holding final\/ or checkpoints/);
     assert.ok(existsSync(join(runDir, "final", "state.json")));
   });
 });

@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveConfig, train, type TrainConfig } from "../../src/train/index.js";
+import { type TrainConfig } from "../../src/run/index.js";
+import { resolveConfig, train } from "../../src/train/index.js";
 
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
@@ -293,6 +293,41 @@ describe("policy", () => {
       (e: Error) => /critic\.l0\.w/.test(e.message) && /\[1,2\]/.test(e.message),
     );
     p3.dispose();
+    // The saved directory uses the checkpoints' tensor file format (weights.bin + weights.json manifest).
+    const manifest = JSON.parse(readFileSync(join(saved, "weights.json"), "utf8")) as {
+      format: string;
+      tensors: { name: string; shape: number[]; offset: number }[];
+    };
+    assert.equal(manifest.format, "tedg-tensors");
+    // A version 1 directory (tensor index inside model.json, no weights.json) still loads.
+    const v1 = join(dir, "p1-v1");
+    mkdirSync(v1);
+    copyFileSync(join(saved, "weights.bin"), join(v1, "weights.bin"));
+    const model = JSON.parse(readFileSync(join(saved, "model.json"), "utf8")) as Record<string, unknown>;
+    const tensors = manifest.tensors.map(({ name, shape, offset }) => ({ name, shape, offset }));
+    writeFileSync(join(v1, "model.json"), JSON.stringify({ ...model, version: 1, tensors }));
+    const old = loadPolicy(v1, graph);
+    assert.deepEqual(
+      tf.tidy(() => Array.from(old.evaluate(b).logits.dataSync())),
+      before,
+    );
+    old.dispose();
+    // A version 1 index that reaches past weights.bin fails naming model.json.
+    tensors[0].offset = 1e9;
+    writeFileSync(join(v1, "model.json"), JSON.stringify({ ...model, version: 1, tensors }));
+    assert.throws(
+      () => loadPolicy(v1, graph),
+      (e: Error) =>
+        e instanceof FileFormatError && /model\.json/.test(e.message) && /outside/.test(e.message),
+    );
+    // A corrupt weights.bin fails on its hash.
+    const p1bin = readFileSync(join(saved, "weights.bin"));
+    p1bin[0] ^= 0xff;
+    const corrupt = join(dir, "p1-corrupt");
+    mkdirSync(corrupt);
+    for (const f of ["model.json", "weights.json"]) copyFileSync(join(saved, f), join(corrupt, f));
+    writeFileSync(join(corrupt, "weights.bin"), p1bin);
+    assert.throws(() => loadPolicy(corrupt, graph), /SHA-256 does not match/);
     // Different graph.
     const g2 = syntheticGraph({ conditions: 10, operators: 6, effects: 4, edges: 30, seed: 6 });
     assert.throws(() => loadPolicy(saved, g2), /different hypergraph/);
@@ -351,12 +386,12 @@ describe("policy", () => {
     const q = loadPolicy(saved, graph);
     assert.deepEqual(Array.from(q.router!.bias), Array.from(bias));
     q.dispose();
-    // A file written before the bias existed: drop it from model.json; it loads with a zero bias.
-    const meta = JSON.parse(readFileSync(join(saved, "model.json"), "utf8")) as {
+    // A file written before the bias existed: drop it from the tensor manifest; it loads with a zero bias.
+    const meta = JSON.parse(readFileSync(join(saved, "weights.json"), "utf8")) as {
       tensors: { name: string }[];
     };
     meta.tensors = meta.tensors.filter((t) => t.name !== "router.balance_bias");
-    writeFileSync(join(saved, "model.json"), JSON.stringify(meta));
+    writeFileSync(join(saved, "weights.json"), JSON.stringify(meta));
     p.load(saved);
     assert.deepEqual(Array.from(router.bias), new Array(K).fill(0));
     assert.throws(() => router.setBias(new Float32Array(K + 1)), /router bias length/);
@@ -407,11 +442,11 @@ describe("policy", () => {
     assert.deepEqual(Array.from(q.router!.logitStats.std), Array.from(std));
     q.dispose();
     // Files written before the statistics existed load with the identity.
-    const meta = JSON.parse(readFileSync(join(saved, "model.json"), "utf8")) as {
+    const meta = JSON.parse(readFileSync(join(saved, "weights.json"), "utf8")) as {
       tensors: { name: string }[];
     };
     meta.tensors = meta.tensors.filter((t) => !t.name.startsWith("router.logit_"));
-    writeFileSync(join(saved, "model.json"), JSON.stringify(meta));
+    writeFileSync(join(saved, "weights.json"), JSON.stringify(meta));
     p.load(saved);
     assert.deepEqual(Array.from(router.logitStats.mean), new Array(K).fill(0));
     assert.deepEqual(Array.from(router.logitStats.std), new Array(K).fill(1));

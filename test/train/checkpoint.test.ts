@@ -2,22 +2,25 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { FileFormatError, Rng, StateError } from "../../src/util/index.js";
+import { FileFormatError, InvalidArgumentError, Rng, StateError } from "../../src/util/index.js";
 import {
-  LrSchedule,
-  RewardScaler,
   RunFolder,
-  assignVariablesFromBlobs,
-  blobsFromVariables,
-  defaultConfig,
   loadCheckpoint,
-  loadOptimizerState,
   readTensorBlobs,
+  resolveCheckpoint,
   saveCheckpoint,
-  saveOptimizerState,
   writeTensorBlobs,
   type CheckpointStateInput,
   type TensorBlobs,
+} from "../../src/run/index.js";
+import {
+  LrSchedule,
+  RewardScaler,
+  assignVariablesFromBlobs,
+  blobsFromVariables,
+  defaultConfig,
+  loadOptimizerState,
+  saveOptimizerState,
 } from "../../src/train/index.js";
 import { tempDir } from "./helpers.js";
 import { tf } from "./tf-helpers.js";
@@ -295,6 +298,62 @@ describe("RunFolder", () => {
         f.listCheckpoints().map((c) => c.episode),
         [200, 300],
       );
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe("resolveCheckpoint: the one rule for --resume and --checkpoint", () => {
+  const optimizer: TensorBlobs = new Map([["iter", { shape: [], data: Float32Array.of(0) }]]);
+  const save = (dir: string, episode: number) =>
+    saveCheckpoint(dir, { state: stateInput(episode), weights: sampleBlobs(), optimizer });
+
+  it("a checkpoint folder is used as it is; its run folder is above checkpoints/ or its parent", () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const f = RunFolder.open({ outDir: dir, expName: "r" });
+      save(f.checkpointDir(100), 100);
+      save(f.bestDir, 50);
+      const periodic = resolveCheckpoint(f.checkpointDir(100));
+      assert.deepEqual([periodic.runDir, periodic.checkpoint], [f.dir, f.checkpointDir(100)]);
+      assert.equal(periodic.state.counters.episode, 100);
+      const best = resolveCheckpoint(f.bestDir);
+      assert.deepEqual([best.runDir, best.checkpoint, best.state.counters.episode], [f.dir, f.bestDir, 50]);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("a run folder gives its furthest of checkpoints/ and final/ (final/ on a tie), never best/ unasked", () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const f = RunFolder.open({ outDir: dir, expName: "r" });
+      // Only best/: nothing to pick from the run folder (reads only: nothing is created).
+      save(f.bestDir, 80);
+      assert.throws(
+        () => resolveCheckpoint(f.dir, "--checkpoint"),
+        (e: unknown) =>
+          e instanceof InvalidArgumentError &&
+          /--checkpoint/.test(e.message) &&
+          /run folder holding final\/ or checkpoints/.test(e.message),
+      );
+      save(f.checkpointDir(100), 100);
+      assert.equal(resolveCheckpoint(f.dir).checkpoint, f.checkpointDir(100));
+      save(f.finalDir, 100); // a finished run: final/ ties with the last periodic checkpoint and wins
+      assert.equal(resolveCheckpoint(f.dir).checkpoint, f.finalDir);
+      save(f.checkpointDir(150), 150); // resumed with a larger budget, then interrupted: the furthest wins
+      const r = resolveCheckpoint(f.dir);
+      assert.deepEqual(
+        [r.runDir, r.checkpoint, r.state.counters.episode],
+        [f.dir, f.checkpointDir(150), 150],
+      );
+      assert.equal(f.latestCheckpoint()?.dir, r.checkpoint);
+      assert.throws(
+        () => resolveCheckpoint(join(dir, "missing"), "--resume"),
+        /invalid --resume: .*missing.*; expected an existing checkpoint folder/,
+      );
+      assert.ok(!existsSync(join(dir, "missing")));
     } finally {
       cleanup();
     }

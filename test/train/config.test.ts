@@ -3,17 +3,15 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { FileFormatError, InvalidArgumentError } from "../../src/util/index.js";
+import { ConfigError, phaseAt, type TrainConfig } from "../../src/run/index.js";
 import {
-  ConfigError,
   defaultConfig,
   formatConfig,
   loadConfigFile,
   mergeRaw,
   parseConfig,
   parseSetFlag,
-  phaseAt,
   resolveConfig,
-  type TrainConfig,
 } from "../../src/train/index.js";
 import { tempDir } from "./helpers.js";
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { phaseAt } from "../../src/run/index.js";
 import {
   alignmentLoss,
   defaultConfig,
@@ -10,7 +11,6 @@ import {
   operatorExpertMatrix,
   operatorUtilityLoss,
   UTILITY_WEIGHT_MAX,
-  phaseAt,
   ppoLosses,
   routingEntropy,
   semanticOrthogonality,

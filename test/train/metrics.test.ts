@@ -5,22 +5,27 @@ import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import { FileFormatError, InvalidArgumentError } from "../../src/util/index.js";
 import {
-  MetricsWriter,
-  TrainingLog,
   alphaEntropyOfMeanOriginal,
-  defaultConfig,
   dominantShare,
+  meanAlpha,
+  opinionStats,
+  routingEntropyPerStep,
+  routingStats,
+} from "../../src/agent/index.js";
+import {
+  MetricsWriter,
+  phaseAt,
+  readMetrics,
+  readMetricsRows,
+  trimMetricsForResume,
+} from "../../src/run/index.js";
+import {
+  TrainingLog,
+  defaultConfig,
   explainedVariance,
   formatEpisodeLine,
   formatPhaseBanner,
   formatUpdateLine,
-  meanAlpha,
-  opinionStats,
-  phaseAt,
-  readMetrics,
-  routingEntropyPerStep,
-  routingStats,
-  trimMetricsForResume,
 } from "../../src/train/index.js";
 import { close, closeAll, tempDir } from "./helpers.js";
 
@@ -139,6 +144,37 @@ describe("metrics.jsonl", () => {
         r.map((x) => (x.type === "episode" ? `e${x.episode}` : `u${x.update}`)),
         ["e0", "e1", "e2", "u0"],
       );
+    } finally {
+      cleanup();
+    }
+  });
+  it("readMetricsRows: what the writer wrote, as sorted rows a report reads (NaN → null)", () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const path = join(dir, "metrics.jsonl");
+      const w = new MetricsWriter(path, false);
+      w.episode({ episode: 1, seed: 8, score: 4, alpha_mean: { A: 0.5, B: 0.5 }, phase: "p" });
+      w.episode({ episode: 0, seed: 7, score: Number.NaN, alpha_mean: { A: 1, B: 0 } });
+      w.update({ update: 0, episode: 2, lr: 1e-4, losses: { policy: 0.5 }, approx_kl: 0.01, other: 3 });
+      w.close();
+      const rows = readMetricsRows(path);
+      assert.deepEqual(
+        rows.episodes.map((e) => [e.episode, e.seed, e.score, e.phase]),
+        [
+          [0, 7, null, ""],
+          [1, 8, 4, "p"],
+        ],
+      );
+      close(rows.episodes[1].alphaEntropyOfMean as number, Math.log(2), 1e-6);
+      assert.deepEqual(rows.expertNames, ["A", "B"]);
+      assert.equal(rows.updates.length, 1);
+      assert.deepEqual(rows.updates[0].losses, { policy: 0.5 });
+      assert.deepEqual(rows.updates[0].scalars, { approx_kl: 0.01 });
+      assert.deepEqual(readMetricsRows(join(dir, "none.jsonl")), {
+        episodes: [],
+        updates: [],
+        expertNames: [],
+      });
     } finally {
       cleanup();
     }

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Rng } from "../../src/util/index.js";
+import { phaseAt } from "../../src/run/index.js";
 import {
   NanGuard,
   TrainingDivergedError,
   allFinite,
   defaultConfig,
-  phaseAt,
   ppoUpdate,
   saveOptimizerState,
 } from "../../src/train/index.js";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InvalidArgumentError } from "../../src/util/index.js";
-import { LrSchedule, defaultConfig, phaseAt } from "../../src/train/index.js";
+import { phaseAt } from "../../src/run/index.js";
+import { LrSchedule, defaultConfig } from "../../src/train/index.js";
 import { close } from "./helpers.js";
 
 const cfg = defaultConfig();

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InvalidArgumentError, Rng } from "../../src/util/index.js";
+import { phaseAt } from "../../src/run/index.js";
 import {
   LrSchedule,
   NanGuard,
   defaultConfig,
   getLearningRate,
   operatorExpertMatrix,
-  phaseAt,
   ppoLosses,
   ppoUpdate,
   type PpoBatch,

@@ -6,13 +6,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import {
-  loadCheckpoint,
-  readMetrics,
-  resolveConfig,
-  train,
-  type TrainConfig,
-} from "../../src/train/index.js";
+import { loadCheckpoint, readMetrics, type TrainConfig } from "../../src/run/index.js";
+import { resolveConfig, train } from "../../src/train/index.js";
 import { tempDir } from "./helpers.js";
 
 /** A small, fast config: short episodes so that rollouts cross episode boundaries and truncations. */

@@ -13,11 +13,11 @@ import {
   syntheticMasks,
   type Policy,
 } from "../../src/model/index.js";
+import { phaseAt } from "../../src/run/index.js";
 import {
   defaultConfig,
   minibatchLoss,
   minibatchTerms,
-  phaseAt,
   trainablePolicy,
   type MinibatchData,
   type PolicyEvaluation,

@@ -13,7 +13,7 @@
  */
 import { availableParallelism, loadavg } from "node:os";
 import { makeEnv, makeVecEnv } from "../../env/index.js";
-import { Rng } from "../../util/rng.js";
+import { Rng } from "../../util/index.js";
 
 export interface EnvBenchResult {
   steps_per_sec: number;

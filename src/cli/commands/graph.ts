@@ -14,7 +14,7 @@ import {
   mine,
   writeHypergraph,
 } from "../../knowledge/index.js";
-import { writeFileAtomic } from "../../util/fs.js";
+import { writeFileAtomic } from "../../util/index.js";
 
 type IntParser = (name: string, min?: number) => (v: string) => number;
 

@@ -16,7 +16,7 @@ import {
   ppoUpdate,
   trainablePolicy,
 } from "../../train/index.js";
-import type { Rng } from "../../util/rng.js";
+import type { Rng } from "../../util/index.js";
 
 export interface ModelBenchOptions {
   backend?: BackendKind;

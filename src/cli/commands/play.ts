@@ -1,7 +1,6 @@
 /** `tedg play` (a person at the keyboard) and `tedg watch` (a random agent), both through the same env. */
-import { makeEnv, keyName, type NetHackEnv } from "../../env/index.js";
-import { FULL_ACTIONS } from "../../env/actions.js";
-import { Rng } from "../../util/rng.js";
+import { makeEnv, keyName, type NetHackEnv, FULL_ACTIONS } from "../../env/index.js";
+import { Rng } from "../../util/index.js";
 
 const CLEAR = "\x1b[H\x1b[2J";
 

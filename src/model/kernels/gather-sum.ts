@@ -6,7 +6,7 @@
  * embeddings over B × 225 cells, and the GAT's type + activation + identity embeddings.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { InvalidArgumentError } from "../../util/errors.js";
+import { InvalidArgumentError } from "../../util/index.js";
 import type { JsKernel } from "./js-kernel.js";
 import { customOp, runKernel } from "./js-kernel.js";
 import { simd } from "./simd.js";

@@ -3,7 +3,7 @@
  * gather0 wrapper whose gradient is a direct O(n) segment sum.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { InvalidArgumentError } from "../../util/errors.js";
+import { InvalidArgumentError } from "../../util/index.js";
 import type { Arr } from "./js-kernel.js";
 import { customOp } from "./js-kernel.js";
 import { simd } from "./simd.js";

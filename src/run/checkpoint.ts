@@ -5,18 +5,25 @@
  *   state.json                  counters, phase, RNG states, reward-scaler state, LR-schedule state, best
  *                               score (with its moving-average window), the config
  *   weights.bin / weights.json  the policy's named tensors
- *   optimizer.bin / .json       Adam's iteration count and moments (see optimizer-state.ts)
+ *   optimizer.bin / .json       Adam's iteration count and moments (see train/optimizer-state.ts)
  *   behaviour.bin / .json       pipelined runs only: the weights the interrupted rollout acts with (one
  *                               update older than `weights`), so that resuming replays it exactly
- * Loading validates every file and fails with a FileFormatError naming the file and the problem.
+ * The .bin/.json pairs are the tensor file format (util/tensor-file.ts). Loading validates every file and
+ * fails with a FileFormatError naming the file and the problem.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { FileFormatError, writeDirAtomic, writeFileAtomic } from "../util/index.js";
+import {
+  FileFormatError,
+  readTensorBlobs,
+  writeDirAtomic,
+  writeFileAtomic,
+  writeTensorBlobs,
+  type TensorBlobs,
+} from "../util/index.js";
 import { configSchema, type TrainConfig } from "./config-schema.js";
 import { issuesFromZod } from "./config-errors.js";
-import { readTensorBlobs, writeTensorBlobs, type TensorBlobs } from "./tensor-io.js";
 
 export const CHECKPOINT_FORMAT = "tedg-checkpoint";
 export const CHECKPOINT_VERSION = 1;

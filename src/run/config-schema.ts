@@ -3,7 +3,7 @@
  * leaf carries a human description of what it accepts, so a bad value can be reported as
  * "config key `ppo.clip` = 3: expected a number in [0, 1]" (see config-errors.ts).
  */
-import { TASK_NAMES } from "../env/tasks.js";
+import { TASK_NAMES } from "../env/index.js";
 import { z } from "zod";
 
 /** What each leaf schema accepts, in words; looked up by config-errors.ts. */

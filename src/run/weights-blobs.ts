@@ -1,6 +1,6 @@
-/** Policy weights (model layer's named arrays) ⇄ checkpoint tensor blobs (train layer's file format). */
+/** Policy weights (model layer's named arrays) ⇄ checkpoint tensor blobs (the tensor file format). */
 import type { NamedArray } from "../model/index.js";
-import type { TensorBlobs } from "./tensor-io.js";
+import type { TensorBlobs } from "../util/index.js";
 
 export function weightsToBlobs(w: Map<string, NamedArray>): TensorBlobs {
   const out: TensorBlobs = new Map();
