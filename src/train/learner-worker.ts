@@ -27,8 +27,10 @@ port.on("message", (req: LearnerRequest) => {
     try {
       const { policy, learner } = await ready;
       let value: unknown;
-      if (req.kind === "update") value = await learner.update(req.job);
-      else if (req.kind === "weights") value = policy.getWeights();
+      if (req.kind === "update") {
+        const r = await learner.update(req.job);
+        value = { ...r, state: { weights: policy.getWeights(), optimizer: await learner.optimizerState() } };
+      } else if (req.kind === "weights") value = policy.getWeights();
       else if (req.kind === "optimizer") value = await learner.optimizerState();
       else {
         await learner.close();

@@ -40,6 +40,11 @@ export interface UpdateResult {
   rng: [number, number, number, number];
   lrSchedule: LrScheduleState;
   nanRollbacks: number;
+  /**
+   * The learner's weights and Adam state right after the update, when it runs in another thread (so that the
+   * trainer can checkpoint this boundary while the next update already runs).
+   */
+  state?: { weights: Map<string, NamedArray>; optimizer: TensorBlobs };
 }
 
 /** What a learner restores from (a checkpoint) or starts with. */

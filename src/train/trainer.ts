@@ -366,11 +366,15 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   let boundaryBehaviour: TensorBlobs | undefined = learnerWeights
     ? weightsToBlobs(policy.getWeights())
     : undefined;
+  // The learner's state at the boundary, when its thread may already be running the next update.
+  let boundaryLearner: UpdateResult["state"] | undefined;
   const writeCheckpoint = async (dir: string) => {
     saveCheckpoint(dir, {
       state: boundary,
-      weights: weightsToBlobs(pipelined ? await learner.weights() : policy.getWeights()),
-      optimizer: await learner.optimizerState(),
+      weights: weightsToBlobs(
+        boundaryLearner?.weights ?? (pipelined ? await learner.weights() : policy.getWeights()),
+      ),
+      optimizer: boundaryLearner?.optimizer ?? (await learner.optimizerState()),
       behaviour: boundaryBehaviour,
     });
     lastCheckpoint = dir;
@@ -633,30 +637,36 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
         await finishUpdate(c, r, actingSnapshot(), (performance.now() - tStep) / 1000);
       }
     } else {
-      // A resumed pipelined run first replays the interrupted rollout with its own (older) weights.
-      let pending: Collected | null = null;
+      // `pending` is the rollout whose update runs in the learner's thread. A resumed pipelined run first
+      // replays the interrupted rollout with its own (older) weights.
+      let pending: { done: Collected; result: Promise<UpdateResult> } | null = null;
       let resumeWeights = learnerWeights;
       for (;;) {
         const tStep = performance.now();
-        const launched = pending ? learner.update(pending.job) : null;
         const acting = actingSnapshot();
         const stop = stopReason(pending !== null);
         const next = stop ? null : await collect(false);
         if (stop) status = stop;
-        if (launched && pending) {
-          const r = await launched;
+        const finished = pending;
+        let r: UpdateResult | null = null;
+        if (finished) {
+          r = await finished.result;
           // A resumed run collects the rollout after `acting` with the weights it acts with now.
           boundaryBehaviour = weightsToBlobs(policy.getWeights());
           // The rollout after `next` acts with the weights of this update.
-          policy.setWeights(await learner.weights());
+          policy.setWeights(r.state?.weights ?? (await learner.weights()));
           version = update + 1;
-          await finishUpdate(pending, r, acting, (performance.now() - tStep) / 1000);
         } else if (resumeWeights) {
           policy.setWeights(resumeWeights);
           version = update;
           resumeWeights = null;
         }
-        pending = next;
+        // The learner starts on `next` at once; this update is recorded (and checkpointed) meanwhile.
+        pending = next ? { done: next, result: learner.update(next.job) } : null;
+        if (finished && r) {
+          boundaryLearner = r.state;
+          await finishUpdate(finished.done, r, acting, (performance.now() - tStep) / 1000);
+        }
         if (!pending) break;
       }
     }

@@ -3,7 +3,7 @@
  * straight through; Ctrl-C (an abort) writes a checkpoint; episode and update records carry the metrics.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadCheckpoint, readMetrics, type TrainConfig } from "../../src/run/index.js";
@@ -73,7 +73,12 @@ describe("trainer", () => {
     it(`resume continues exactly (pipeline ${mode}): N updates + resume + N equals 2N straight`, async () => {
       const { dir, cleanup } = tempDir();
       try {
-        const tiny = (name: string) => tinyConfig(dir, name, mode);
+        // Periodic checkpoints every 2 episodes, so that some are written in the middle of the run.
+        const tiny = (name: string) => ({
+          ...tinyConfig(dir, name, mode),
+          checkpointEvery: 2,
+          keepCheckpoints: null,
+        });
         const straight = await train(tiny("straight"), { ...quiet, maxUpdates: 5 });
         assert.equal(straight.status, "max_updates");
         assert.equal(straight.updates, 5);
@@ -90,6 +95,20 @@ describe("trainer", () => {
         for (const [k, v] of a) assert.deepEqual(b.get(k), v, `tensor ${k} differs after resume`);
         assert.deepEqual(updateRecords(second.runDir), updateRecords(straight.runDir));
         assert.deepEqual(episodeRecords(second.runDir), episodeRecords(straight.runDir));
+        // A checkpoint written mid-run (the next update already running in the learner's thread) resumes
+        // exactly too: a copy of the straight run resumed from its first periodic checkpoint ends the same.
+        const copy = join(dir, "copy");
+        cpSync(straight.runDir, copy, { recursive: true });
+        const periodic = readdirSync(join(copy, "checkpoints")).sort()[0];
+        const third = await train(null, {
+          ...quiet,
+          resume: join(copy, "checkpoints", periodic),
+          maxUpdates: 5,
+        });
+        assert.ok(loadCheckpoint(join(copy, "checkpoints", periodic)).state.counters.update < 5);
+        const c = weightsOf(third.checkpoint);
+        for (const [k, v] of a) assert.deepEqual(c.get(k), v, `tensor ${k} differs after a mid-run resume`);
+        assert.deepEqual(updateRecords(copy), updateRecords(straight.runDir));
         // Policy lag: 0 in turn; pipelined, 1 from the second update on (the first two rollouts share W0).
         const lags = updateRecords(straight.runDir).map((r) => r.policy_lag);
         assert.deepEqual(lags, mode === "on" ? [0, 1, 1, 1, 1] : [0, 0, 0, 0, 0]);
