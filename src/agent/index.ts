@@ -4,6 +4,14 @@
  * routing statistics both report.
  */
 export { BatchObserver, type ObserverOptions } from "./observer.js";
+export { Collector, type CollectHooks } from "./collect.js";
+export {
+  EpisodeRoutingSlots,
+  argmaxOf,
+  entropyOfCounts,
+  type EpisodeRouting,
+  type RoutingSlotState,
+} from "./episode-routing.js";
 export { NUM_SCORE_ACTIONS, modelConfigOf, policyForConfig } from "./policy.js";
 export {
   routingEntropyPerStep,

@@ -20,6 +20,7 @@ export {
 export type { NetHackEnvOptions } from "./nethack-env.js";
 export { VecEnv } from "./vec-env.js";
 export type { VecEnvOptions, VecStepResult, EpisodeInfo } from "./vec-env.js";
+export type { RestorePlan } from "./vec-protocol.js";
 export { TASK_NAMES, checkTask } from "./tasks.js";
 export { parseCharacter } from "./character.js";
 export * from "./recording.js";

@@ -18,11 +18,18 @@ import {
   VecEnv,
   digestObservation,
   saveRecording,
-  type Observation,
+  type EpisodeInfo,
+  type VecStepResult,
 } from "../env/index.js";
 import { loadBuiltinGraph, type Hypergraph } from "../knowledge/index.js";
-import { initBackend, type ActResult } from "../model/index.js";
-import { BatchObserver, NUM_SCORE_ACTIONS, opinionStats, policyForConfig } from "../agent/index.js";
+import { initBackend, type ActResult, type PolicyBatch } from "../model/index.js";
+import {
+  BatchObserver,
+  Collector,
+  NUM_SCORE_ACTIONS,
+  opinionStats,
+  policyForConfig,
+} from "../agent/index.js";
 import {
   RUN_FILES,
   blobsToWeights,
@@ -44,7 +51,14 @@ import {
 import type { EvalRecording, EvalStepExtra } from "./recording.js";
 import { SCENARIOS, SCENARIO_CONDITIONS, scenarioLabeler } from "./scenario.js";
 import { RoutingMetrics } from "./routing-metrics.js";
-import { argmax, bootstrapRatioCI, summarize, type BootstrapOptions, type Summary } from "./stats.js";
+import {
+  argmax,
+  bootstrapRatioCI,
+  mutualInformation,
+  summarize,
+  type BootstrapOptions,
+  type Summary,
+} from "./stats.js";
 
 export const EVAL_FORMAT = "tedg-eval";
 export const EVAL_VERSION = 1;
@@ -180,6 +194,11 @@ export interface EvalSummary {
     agreementConfident: number;
     /** Steps per scenario × suggested expert (argmax g), as the specialisation table. */
     suggestedTable: number[][];
+    /**
+     * I(scenario; suggested expert) of that table (nats): how much the graph's own opinion separates the
+     * situations, whatever the router does (absent in summaries written before it existed).
+     */
+    mutualInformationSuggested?: number;
   } | null;
   operators: {
     /** "readoutAttention" (the GAT readout's attention), "operatorScores" (softmax of the score head), or "none". */
@@ -341,7 +360,6 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
     const envOptions = { task: config.task, maxEpisodeSteps: maxSteps };
 
     vec = new VecEnv({ numEnvs: N, workers, seedStart, ...envOptions });
-    const views: Observation[] = Array.from({ length: N }, (_, i) => vec!.obsAt(i));
     const idle = new Rng(0); // rows of envs past the range: their actions are never used
     const streams = Array.from({ length: N }, () => idle);
     const rowRng = new RowStreams(streams);
@@ -350,7 +368,8 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
     const routing = new RoutingMetrics(K, S, N);
     const opSums = Array.from({ length: S }, () => new Float64Array(0));
     const actionCounts = new Array<number>(actionNames.length).fill(0);
-    let source: "readoutAttention" | "operatorScores" | "none" = "operatorScores";
+    // Assigned inside the acting hook (a cast keeps TypeScript from narrowing it to its first value here).
+    let source = "operatorScores" as "readoutAttention" | "operatorScores" | "none";
     // Per in-range step: α, the graph's opinion and whether it exists (policies with a logic stream).
     const opinionLog = { alpha: [] as number[], opinion: [] as number[], valid: [] as number[] };
     const suggested = Array.from({ length: S }, () => new Array<number>(K).fill(0));
@@ -373,7 +392,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
                 seed,
                 env: envOptions,
                 actions: [],
-                digests: [digestObservation(views[i])],
+                digests: [digestObservation(collector.view(i))],
                 rewards: [],
                 extras: [],
                 eval: {
@@ -394,18 +413,14 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
       };
     };
 
-    let obs = vec.reset();
-    observer.resetAll();
+    const collector = new Collector(vec, observer, policy);
+    collector.reset();
     const tracks = Array.from({ length: N }, (_, i) => newTrack(i, 0));
-    let input = observer.observe(obs, views);
     const episodes: EvalEpisode[] = [];
     const recordings: EvalRecording[] = [];
 
-    while (episodes.length < E) {
-      rowRng.begin();
-      const act = policy.act(input, { rng: rowRng, greedy }) as ActResult & {
-        readoutAttention?: Float32Array;
-      };
+    // Between acting and stepping: the per-step statistics and recordings of every in-range env.
+    const acted = (_input: PolicyBatch, act: ActResult) => {
       if (!greedy && rowRng.drawn !== N)
         throw new StateError(
           `Policy.act drew ${rowRng.drawn} random numbers for ${N} rows; evaluation's per-episode sampling ` +
@@ -455,61 +470,63 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
           tr.rec.actions.push(act.action[i]);
         }
       }
-
-      const res = vec.step(act.action);
+    };
+    // After stepping: each recording's reward and observation digest (an ended episode's final observation).
+    const stepped = (res: VecStepResult) => {
       const ended = new Map(res.episodes.map((e) => [e.env, e]));
       for (let i = 0; i < N; i++) {
         const rec = tracks[i].rec;
         if (!rec) continue;
         const info = ended.get(i);
-        rec.digests.push(digestObservation(info ? info.finalObs : views[i]));
+        rec.digests.push(digestObservation(info ? info.finalObs : collector.view(i)));
         rec.rewards.push(res.rewards[i]);
       }
-      for (const info of res.episodes) {
-        const i = info.env;
-        const tr = tracks[i];
-        observer.resetEnv(i);
-        if (tr.active) {
-          if (info.endReason === "crash")
-            throw new StateError(
-              `env ${i}'s game (seed ${tr.seed}) crashed (${info.detail}); the evaluation cannot continue`,
-            );
-          if (info.seed !== tr.seed)
-            throw new StateError(
-              `env ${i} finished seed ${info.seed}, expected ${tr.seed} (VecEnv seed schedule changed?)`,
-            );
-          const r = routing.endEpisode(i);
-          const ep: EvalEpisode = {
-            seed: tr.seed,
-            score: info.score,
-            reward: round(info.return, 6),
-            length: info.length,
-            maxDepth: info.maxDepth,
-            endReason: info.endReason,
-            deathCause: info.detail,
-            alphaEntropyStep: r.alphaEntropyStep,
-            alphaEntropyOfMean: r.alphaEntropyOfMean,
-            alphaMean: r.alphaMean,
-            switchRate: r.switchRate,
-            scenarioSteps: r.scenarioSteps,
-          };
-          episodes.push(ep);
-          if (tr.rec) {
-            Object.assign(tr.rec.eval, {
-              score: ep.score,
-              length: ep.length,
-              endReason: ep.endReason,
-              deathCause: ep.deathCause,
-            });
-            recordings.push(tr.rec);
-          }
-          opts.onEpisode?.(episodes.length, E, ep);
+    };
+    const episodeEnd = (info: EpisodeInfo) => {
+      const i = info.env;
+      const tr = tracks[i];
+      if (tr.active) {
+        if (info.endReason === "crash")
+          throw new StateError(
+            `env ${i}'s game (seed ${tr.seed}) crashed (${info.detail}); the evaluation cannot continue`,
+          );
+        if (info.seed !== tr.seed)
+          throw new StateError(
+            `env ${i} finished seed ${info.seed}, expected ${tr.seed} (VecEnv seed schedule changed?)`,
+          );
+        const r = routing.endEpisode(i);
+        const ep: EvalEpisode = {
+          seed: tr.seed,
+          score: info.score,
+          reward: round(info.return, 6),
+          length: info.length,
+          maxDepth: info.maxDepth,
+          endReason: info.endReason,
+          deathCause: info.detail,
+          alphaEntropyStep: r.alphaEntropyStep,
+          alphaEntropyOfMean: r.alphaEntropyOfMean,
+          alphaMean: r.alphaMean,
+          switchRate: r.switchRate,
+          scenarioSteps: r.scenarioSteps,
+        };
+        episodes.push(ep);
+        if (tr.rec) {
+          Object.assign(tr.rec.eval, {
+            score: ep.score,
+            length: ep.length,
+            endReason: ep.endReason,
+            deathCause: ep.deathCause,
+          });
+          recordings.push(tr.rec);
         }
-        if (!tr.active) routing.resetSlot(i);
-        tracks[i] = newTrack(i, tr.started);
+        opts.onEpisode?.(episodes.length, E, ep);
       }
-      obs = res.obs;
-      input = observer.observe(obs, views);
+      if (!tr.active) routing.resetSlot(i);
+      tracks[i] = newTrack(i, tr.started);
+    };
+    while (episodes.length < E) {
+      rowRng.begin();
+      collector.step({ rng: rowRng, greedy }, { acted, stepped, episodeEnd });
     }
 
     episodes.sort((a, b) => a.seed - b.seed);
@@ -618,6 +635,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
               agreement: o.graph_router_agreement,
               agreementConfident: o.graph_router_agreement_confident,
               suggestedTable: suggested,
+              mutualInformationSuggested: mutualInformation(suggested),
             };
           })()
         : null,

@@ -4,24 +4,14 @@
  * α, dominant-expert shares and switches, and the scenario × dominant-expert table with its mutual
  * information.
  */
-import { routingEntropyPerStep } from "../agent/index.js";
+import { EpisodeRoutingSlots, type EpisodeRouting } from "../agent/index.js";
 import { InvalidArgumentError } from "../util/index.js";
-import { argmax, entropyOfCounts, mutualInformation, shuffledMutualInformation } from "./stats.js";
+import { entropyOfCounts, mutualInformation, shuffledMutualInformation } from "./stats.js";
+
+export type { EpisodeRouting };
 
 /** Permutations behind the shuffled-scenario MI control. */
 export const MI_CONTROL_PERMUTATIONS = 20;
-
-export interface EpisodeRouting {
-  steps: number;
-  /** Mean over the episode's steps of H(α_t). */
-  alphaEntropyStep: number;
-  /** H(mean α over the episode): the original's per-episode alpha_entropy. */
-  alphaEntropyOfMean: number;
-  alphaMean: number[];
-  /** Dominant-expert changes per step transition. */
-  switchRate: number;
-  scenarioSteps: number[];
-}
 
 export interface RoutingTotals {
   steps: number;
@@ -41,17 +31,9 @@ export interface RoutingTotals {
   normalisedMutualInformation: number | null;
 }
 
-interface Slot {
-  steps: number;
-  entropySum: number;
-  alphaSum: number[];
-  prev: number;
-  switches: number;
-  scenarioSteps: number[];
-}
-
+/** Per-episode statistics (the agent layer's slots, shared with training) plus the totals over all steps. */
 export class RoutingMetrics {
-  private readonly slots: Slot[];
+  private readonly slots: EpisodeRoutingSlots;
   private steps = 0;
   private entropySum = 0;
   private readonly alphaSum: number[];
@@ -74,48 +56,24 @@ export class RoutingMetrics {
       ["routing slots", numSlots],
     ] as const)
       if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError(what, v, "an integer ≥ 1");
-    this.slots = Array.from({ length: numSlots }, () => this.freshSlot());
+    this.slots = new EpisodeRoutingSlots(K, S, numSlots);
     this.alphaSum = new Array<number>(K).fill(0);
     this.dominant = new Array<number>(K).fill(0);
     this.table = Array.from({ length: S }, () => new Array<number>(K).fill(0));
   }
 
-  private freshSlot(): Slot {
-    return {
-      steps: 0,
-      entropySum: 0,
-      alphaSum: new Array<number>(this.K).fill(0),
-      prev: -1,
-      switches: 0,
-      scenarioSteps: new Array<number>(this.S).fill(0),
-    };
-  }
-
   /** Adds one step of `slot`'s episode: α (K values from `off`) and its scenario; returns the dominant expert. */
   step(slot: number, alpha: ArrayLike<number>, scenario: number, off = 0): number {
     const K = this.K;
-    const sl = this.slots[slot];
-    if (!sl) throw new InvalidArgumentError("routing slot", slot, `an integer in [0, ${this.slots.length})`);
-    if (!Number.isInteger(scenario) || scenario < 0 || scenario >= this.S)
-      throw new InvalidArgumentError("scenario index", scenario, `an integer in [0, ${this.S})`);
-    const row = off === 0 && alpha.length === K ? alpha : Array.from({ length: K }, (_, k) => alpha[off + k]);
-    const h = routingEntropyPerStep(row, K);
-    const dom = argmax(row, 0, K);
-    sl.steps++;
-    sl.entropySum += h;
-    for (let k = 0; k < K; k++) sl.alphaSum[k] += row[k];
-    if (sl.prev >= 0) {
+    const prev = this.slots.previous(slot);
+    const { entropy: h, dominant: dom } = this.slots.step(slot, alpha, off, scenario);
+    if (prev >= 0) {
       this.transitions++;
-      if (dom !== sl.prev) {
-        sl.switches++;
-        this.switches++;
-      }
+      if (dom !== prev) this.switches++;
     }
-    sl.prev = dom;
-    sl.scenarioSteps[scenario]++;
     this.steps++;
     this.entropySum += h;
-    for (let k = 0; k < K; k++) this.alphaSum[k] += row[k];
+    for (let k = 0; k < K; k++) this.alphaSum[k] += alpha[off + k];
     this.dominant[dom]++;
     this.table[scenario][dom]++;
     if (this.steps > this.scenarioOf.length) {
@@ -134,23 +92,12 @@ export class RoutingMetrics {
 
   /** Closes `slot`'s episode and returns its statistics; the slot starts a new episode. */
   endEpisode(slot: number): EpisodeRouting {
-    const sl = this.slots[slot];
-    if (!sl) throw new InvalidArgumentError("routing slot", slot, `an integer in [0, ${this.slots.length})`);
-    this.slots[slot] = this.freshSlot();
-    const n = sl.steps;
-    return {
-      steps: n,
-      alphaEntropyStep: n ? sl.entropySum / n : 0,
-      alphaEntropyOfMean: entropyOfCounts(sl.alphaSum),
-      alphaMean: sl.alphaSum.map((a) => (n ? a / n : 0)),
-      switchRate: n > 1 ? sl.switches / (n - 1) : 0,
-      scenarioSteps: sl.scenarioSteps,
-    };
+    return this.slots.end(slot);
   }
 
   /** Drops `slot`'s open episode without counting it per episode (its steps stay in the totals). */
   resetSlot(slot: number): void {
-    this.slots[slot] = this.freshSlot();
+    this.slots.reset(slot);
   }
 
   totals(): RoutingTotals {

@@ -4,7 +4,10 @@
  * information of a contingency table, and expert-switch counting. Everything random takes a seed, so a
  * report or an eval file is the same every time it is produced.
  */
+import { argmaxOf, entropyOfCounts } from "../agent/index.js";
 import { InvalidArgumentError, Rng } from "../util/index.js";
+
+export { entropyOfCounts };
 
 export const DEFAULT_RESAMPLES = 10_000;
 export const DEFAULT_CONFIDENCE = 0.95;
@@ -222,15 +225,6 @@ export function mutualInformation(table: readonly (readonly number[])[]): number
   return Math.max(0, mi);
 }
 
-/** Entropy (nats) of a distribution given by non-negative weights (normalised here). */
-export function entropyOfCounts(counts: readonly number[]): number {
-  const total = counts.reduce((a, b) => a + b, 0);
-  if (total <= 0) return 0;
-  let h = 0;
-  for (const c of counts) if (c > 0) h -= (c / total) * Math.log(c / total);
-  return h;
-}
-
 /**
  * I(scenario; expert) of step pairs after permuting the scenario labels across steps: the MI a table of this
  * size and these marginals shows with no association at all (finite samples bias MI upwards). Returns the mean
@@ -272,9 +266,7 @@ export function shuffledMutualInformation(
 
 /** Index of the largest value (ties go to the lower index, as train's dominantShare). */
 export function argmax(row: ArrayLike<number>, off = 0, k = row.length - off): number {
-  let best = 0;
-  for (let j = 1; j < k; j++) if (row[off + j] > row[off + best]) best = j;
-  return best;
+  return argmaxOf(row, off, k);
 }
 
 /** Number of t ≥ 1 with dominant[t] ≠ dominant[t−1]. */

@@ -100,17 +100,20 @@ export class GraphOpinion {
   setPrior(p: ArrayLike<number>): void {
     const K = this.numExperts;
     if (p.length !== K) throw new InvalidArgumentError("opinion prior length", p.length, `${K} (numExperts)`);
-    const v = new Float32Array(K);
-    let s = 0;
-    for (let k = 0; k < K; k++) {
+    for (let k = 0; k < K; k++)
       if (!(Number.isFinite(p[k]) && p[k] >= 0))
         throw new InvalidArgumentError(`opinion prior[${k}]`, p[k], "a finite number ≥ 0");
-      v[k] = Math.max(p[k], PRIOR_FLOOR);
-      s += v[k];
+    const v = Float32Array.from(p);
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += v[k];
+    // A prior this method made (e.g. read back from weights) is kept exactly: normalisation can leave a floored
+    // entry a hair under the floor, and flooring it again would change the prior on every save and load.
+    const made = Math.abs(sum - 1) <= 1e-6 && v.every((x) => x >= PRIOR_FLOOR * (1 - 1e-4));
+    if (!made) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += v[k] = Math.max(v[k], PRIOR_FLOOR);
+      for (let k = 0; k < K; k++) v[k] /= s;
     }
-    // Already normalised (e.g. a prior read back from weights): kept as is, so that passing a prior through
-    // getWeights/setWeights any number of times leaves it bit-identical.
-    if (Math.abs(s - 1) > 1e-6) for (let k = 0; k < K; k++) v[k] /= s;
     this.priorValue = v;
   }
 

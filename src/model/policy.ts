@@ -99,6 +99,10 @@ export interface ActResult {
   opinion: Float32Array;
   /** [B] 1 where the opinion exists (empty without the logic stream). */
   opinionValid: Float32Array;
+  /** [B × K] g before the expert prior (empty without the logic stream): what the prior ḡ averages. */
+  opinionRaw: Float32Array;
+  /** Mean entropy of the GAT's last-layer attention over the batch's distinct masks (null without a GAT). */
+  gatAttentionEntropy: number | null;
   /** [B × (operators + effects)] readout attention of the logic stream (operators first, graph order). */
   readoutAttention?: Float32Array;
   expertLogits?: Float32Array;
@@ -122,7 +126,7 @@ export interface Policy {
   readonly confidence: number;
   /** ḡ, the experts' mean shares of g (null without a graph opinion); saved with the weights as `opinion.prior`. */
   readonly opinionPrior: Float32Array | null;
-  /** Sets ḡ (config.opinion.prior "balanced"; the trainer calls it after each update). */
+  /** Sets ḡ (config.opinion.prior "balanced"; the trainer sets it before each update from the rollout's g). */
   setOpinionPrior(p: ArrayLike<number>): void;
   evaluate(batch: PolicyBatch, actions?: Int32Array): PolicyEval;
   act(batch: PolicyBatch, opts: ActOptions): ActResult;
@@ -345,6 +349,8 @@ class MoePolicy implements Policy {
         ev.opinion ?? none,
         ev.readoutAttention ?? none,
         opts.expertLogits ? ev.expertLogits : none,
+        ev.opinionRaw ?? none,
+        ev.gatAttentionEntropy ?? none,
       ];
     });
     const data = out.map((t) => t.dataSync() as Float32Array);
@@ -357,6 +363,8 @@ class MoePolicy implements Policy {
       opinion: data[4],
       readout: data[5],
       expert: data[6],
+      raw: data[7],
+      gatEntropy: data[8],
     };
     const action = new Int32Array(B);
     const logProb = new Float32Array(B);
@@ -392,6 +400,8 @@ class MoePolicy implements Policy {
       operatorScores: read.ops,
       opinion: read.opinion,
       opinionValid: valid,
+      opinionRaw: read.raw,
+      gatAttentionEntropy: read.gatEntropy.length ? read.gatEntropy[0] : null,
       readoutAttention: this.gat ? read.readout : undefined,
       expertLogits: opts.expertLogits ? read.expert : undefined,
     };

@@ -229,6 +229,7 @@ export function buildComparePage(
       sp ? fmt(sp.normalisedMutualInformation, 3) : "–",
       g ? `${fmt(g.confidentShare * 100, 1)}%` : "–",
       g ? `${fmt(g.agreement * 100, 1)}% / ${fmt(g.agreementConfident * 100, 1)}%` : "–",
+      g?.mutualInformationSuggested !== undefined ? fmt(g.mutualInformationSuggested, 4) : "–",
     ]);
     return [
       `<span style="color:${runColor(i)}">■</span> ${esc(r.name)}`,
@@ -282,6 +283,7 @@ export function buildComparePage(
       "normalised MI",
       "graph confident",
       "dominant = graph's expert (all / confident)",
+      "MI of the graph's suggestion",
     ],
     md,
   );

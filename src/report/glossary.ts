@@ -43,6 +43,10 @@ export const GLOSSARY: readonly [string, string][] = [
     "Share of steps whose dominant expert is the graph's suggested expert, over all steps with an opinion and over the confident ones.",
   ],
   [
+    "MI of the graph's suggestion",
+    "I(scenario; the graph's suggested expert) over the steps with an opinion: how well the graph's own opinion separates the situations, whatever the router does. Compare it with the shuffled-graph ablation's to see how much comes from the graph's rules rather than from learning.",
+  ],
+  [
     "top operators",
     "Operators of the knowledge graph weighted most in each scenario: GAT readout attention if the policy reports it, else the softmax of the operator-score head (labelled); none without a logic stream.",
   ],

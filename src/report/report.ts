@@ -188,6 +188,14 @@ export function evalTablesHtml(file: string, ev: EvalSummary): string {
               "dominant expert = graph's suggestion",
               `${fmt(ev.graph.agreement * 100, 1)}% of steps; ${fmt(ev.graph.agreementConfident * 100, 1)}% where confident`,
             ],
+            ...(ev.graph.mutualInformationSuggested !== undefined
+              ? [
+                  [
+                    "I(scenario; graph's suggested expert)",
+                    `${fmt(ev.graph.mutualInformationSuggested, 4)} nats`,
+                  ],
+                ]
+              : []),
           ]
         : []),
       ...r.expertNames.map((n) => [

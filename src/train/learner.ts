@@ -26,12 +26,15 @@ export interface UpdateJob {
   advantages: Float32Array;
   returns: Float32Array;
   phase: PhaseState;
+  /**
+   * ḡ for the opinion's expert prior: each expert's mean share of g (before the prior) over the rollout's states
+   * where the opinion exists, as computed when acting (null: none of them had one, or the policy has no opinion).
+   */
+  prior: number[] | null;
 }
 
 export interface UpdateResult {
   stats: PpoUpdateMetrics;
-  /** Mean GAT attention entropy over the rollout's states after the update (null without a logic stream). */
-  gatEntropy: number | null;
   /** Wall seconds of the PPO epochs and the pass after them. */
   updateS: number;
   /** NaN-guard messages of this update (rollbacks), in order. */
@@ -120,6 +123,9 @@ export class LocalLearner implements Learner {
     const K = policy.numExperts;
     const { phase } = job;
     policy.router?.setRouting({ mode: phase.routing, tau: phase.tau });
+    // ḡ of the rollout being trained on (see UpdateJob.prior); it travels with the weights to the next rollout.
+    if (job.prior && policy.opinionPrior !== null && policy.config.opinion.prior === "balanced")
+      policy.setOpinionPrior(job.prior);
     this.messages = [];
     const adapter = trainablePolicy(policy, (idx) => ({
       batch: buffer.gather(idx),
@@ -143,37 +149,16 @@ export class LocalLearner implements Learner {
       opToExpert: this.opToExpert,
     });
     const router = policy.router;
-    let gatEntropy: number | null = null;
-    const balancedPrior = policy.opinionPrior !== null && policy.config.opinion.prior === "balanced";
-    if (policy.arch === "moe-graph" || router?.normalize === "per-expert") {
-      // Every stored state (all envs, all steps) under the updated weights: the GAT metric, the opinion's expert
-      // prior ḡ and, with per-expert normalisation, the statistics the next rollout routes with.
-      const out = tf.tidy(() => {
+    if (router?.normalize === "per-expert") {
+      // Per-expert normalisation routes the next rollout with the statistics of every stored state (all envs,
+      // all steps) under the updated weights: one more forward pass over the rollout.
+      const logits = tf.tidy(() => {
         const idx = Int32Array.from({ length: buffer.size }, (_, i) => i);
-        const ev = policy.evaluate(buffer.gather(idx));
-        const none = tf.zeros([0]);
-        return [
-          ev.gatAttentionEntropy ?? none,
-          ev.routerLogits ?? none,
-          ev.opinionRaw ?? none,
-          tf.tensor1d(ev.opinionValid ?? new Float32Array(0)),
-        ];
+        return policy.evaluate(buffer.gather(idx)).routerLogits ?? tf.zeros([0]);
       });
-      const [entV, rawLogits, rawOpinion, valid] = out.map((t) => t.dataSync() as Float32Array);
-      tf.dispose(out);
-      gatEntropy = entV.length ? entV[0] : null;
-      if (router?.normalize === "per-expert" && rawLogits.length)
-        router.setLogitStats(logitStats(rawLogits, K));
-      if (balancedPrior && rawOpinion.length) {
-        const mean = new Array<number>(K).fill(0);
-        let n = 0;
-        for (let i = 0; i < valid.length; i++) {
-          if (!valid[i]) continue;
-          n++;
-          for (let k = 0; k < K; k++) mean[k] += rawOpinion[i * K + k];
-        }
-        if (n > 0) policy.setOpinionPrior(mean.map((m) => m / n));
-      }
+      const raw = logits.dataSync() as Float32Array;
+      logits.dispose();
+      if (raw.length) router.setLogitStats(logitStats(raw, K));
     }
     if (router && phase.balanceBiasRate > 0) {
       // Shares over the steps where the graph is not confident: balancing must not argue with the graph.
@@ -181,7 +166,6 @@ export class LocalLearner implements Learner {
     }
     return {
       stats,
-      gatEntropy,
       updateS: (performance.now() - t0) / 1000,
       messages: this.messages,
       rng: this.rng.getState(),

@@ -10,16 +10,19 @@
  * index and the actions of its running episode, and a resumed run replays them. Together with the RNG,
  * scaler, memory and optimizer states this makes `--resume` continue bit-exactly.
  */
-import { VecEnv, type BatchObs, type EpisodeInfo, type Observation } from "../env/index.js";
+import { VecEnv, type EpisodeInfo } from "../env/index.js";
 import { loadBuiltinGraph } from "../knowledge/index.js";
 import { initBackend, type NamedArray } from "../model/index.js";
 import { InvalidArgumentError, Rng, type RngState, type TensorBlobs } from "../util/index.js";
 import {
   BatchObserver,
+  Collector,
+  EpisodeRoutingSlots,
   NUM_SCORE_ACTIONS,
+  type CollectHooks,
+  type RoutingSlotState,
   opinionStats,
   policyForConfig,
-  routingEntropyPerStep,
   routingStats,
 } from "../agent/index.js";
 import {
@@ -91,6 +94,8 @@ export interface EpisodeMetrics {
   tau: number;
   alpha_entropy_step: number;
   alpha_mean: number[];
+  /** Dominant-expert changes per step transition. */
+  switch_rate: number;
   env_steps: number;
   update: number;
   time_s: number;
@@ -109,19 +114,19 @@ export interface RunSummary {
   recentScoreMean: number | null;
 }
 
-/** Per-env bookkeeping of the running episode. */
+/** Per-env bookkeeping of the running episode (its routing statistics are in an EpisodeRoutingSlots). */
 interface EnvTrack {
   /** Episodes this env has started (its VecEnv episode counter). */
   started: number;
   actions: number[];
-  entropySum: number;
-  alphaSum: number[];
-  steps: number;
 }
 
 /** What a checkpoint's `extra` holds for the trainer. */
 interface TrainerExtra {
-  envs: { started: number; actions: number[]; entropySum: number; alphaSum: number[]; steps: number }[];
+  /** Checkpoints written before `routing` existed kept each env's routing sums here (entropySum, alphaSum, steps). */
+  envs: (EnvTrack & { entropySum?: number; alphaSum?: number[]; steps?: number })[];
+  /** The running episodes' routing statistics, per env. */
+  routing?: RoutingSlotState[];
   observer: ReturnType<BatchObserver["getState"]>;
   seedStart: number;
   phaseIndex: number;
@@ -138,7 +143,8 @@ interface ActingSnapshot {
   version: number;
   act: RngState;
   scaler: ReturnType<RewardScaler["getState"]>;
-  envs: TrainerExtra["envs"];
+  envs: EnvTrack[];
+  routing: RoutingSlotState[];
   observer: TrainerExtra["observer"];
   phaseIndex: number;
   recent: number[];
@@ -150,6 +156,8 @@ interface Collected {
   rolloutS: number;
   /** Mean ms per act call (all envs at once) in the rollout. */
   actMs: number;
+  /** Mean GAT attention entropy over the rollout's act calls (null without a GAT). */
+  gatEntropy: number | null;
   /** The policy version (updates done) the rollout acted with. */
   version: number;
   /** Counters and reward scale at the rollout's end (what its update record reports). */
@@ -224,13 +232,8 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     episode: null as number | null,
     recent: [] as number[],
   };
-  const tracks: EnvTrack[] = Array.from({ length: N }, () => ({
-    started: 1,
-    actions: [],
-    entropySum: 0,
-    alphaSum: new Array<number>(policy.numExperts).fill(0),
-    steps: 0,
-  }));
+  const tracks: EnvTrack[] = Array.from({ length: N }, () => ({ started: 1, actions: [] }));
+  const routingSlots = new EpisodeRoutingSlots(policy.numExperts, 0, N);
 
   let optimizerStart: TensorBlobs | undefined;
   // Pipelined checkpoints hold the interrupted rollout's (older) acting weights: it is replayed with them.
@@ -251,7 +254,18 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     nanRollbacks = s.nanRollbacks;
     Object.assign(best, s.best);
     const extra = s.extra as unknown as TrainerExtra;
-    extra.envs.forEach((e, i) => Object.assign(tracks[i], structuredClone(e)));
+    extra.envs.forEach((e, i) => Object.assign(tracks[i], { started: e.started, actions: [...e.actions] }));
+    routingSlots.setState(
+      extra.routing ??
+        extra.envs.map((e) => ({
+          steps: e.steps ?? 0,
+          entropySum: e.entropySum ?? 0,
+          alphaSum: e.alphaSum ?? new Array<number>(policy.numExperts).fill(0),
+          prev: -1,
+          switches: 0,
+          scenarioSteps: [],
+        })),
+    );
     observer.setState(extra.observer);
     phaseIndex = extra.phaseIndex;
     elapsedBefore = extra.elapsedS;
@@ -303,15 +317,9 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     // The learner's thread needs the cores the env workers would spin on while waiting.
     ...(pipelined ? { spinMicros: 0 } : {}),
   });
-  const views: Observation[] = Array.from({ length: N }, (_, i) => vec.obsAt(i));
-  let obs: BatchObs;
-  if (resumeFrom) {
-    obs = vec.restore(tracks.map((t) => ({ episode: t.started - 1, actions: t.actions })));
-  } else {
-    obs = vec.reset();
-    observer.resetAll();
-  }
-  let input = observer.observe(obs, views);
+  const collector = new Collector(vec, observer, policy);
+  if (resumeFrom) collector.restore(tracks.map((t) => ({ episode: t.started - 1, actions: t.actions })));
+  else collector.reset();
 
   const buffer = new RolloutBuffer({
     steps: T,
@@ -334,6 +342,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     act: actRng.getState(),
     scaler: scaler.getState(),
     envs: tracks.map((t) => structuredClone(t)),
+    routing: routingSlots.getState(),
     observer: observer.getState(),
     phaseIndex,
     recent: [...best.recent],
@@ -353,6 +362,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
       config,
       extra: {
         envs: a.envs,
+        routing: a.routing,
         observer: a.observer,
         seedStart,
         phaseIndex: a.phaseIndex,
@@ -382,6 +392,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
 
   const onEpisodeEnd = (info: EpisodeInfo, phase: PhaseState) => {
     const tr = tracks[info.env];
+    const rt = routingSlots.end(info.env);
     const rec: EpisodeMetrics = {
       episode,
       env: info.env,
@@ -396,8 +407,9 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
       phase_index: phase.index,
       routing: phase.routing,
       tau: phase.tau,
-      alpha_entropy_step: tr.steps ? tr.entropySum / tr.steps : NaN,
-      alpha_mean: tr.alphaSum.map((a) => (tr.steps ? a / tr.steps : NaN)),
+      alpha_entropy_step: rt.alphaEntropyStep,
+      alpha_mean: rt.alphaMean,
+      switch_rate: rt.switchRate,
       env_steps: envSteps,
       update: version,
       time_s: elapsed(),
@@ -427,9 +439,6 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     log.progress(Math.min(episode, config.episodes), { phase: phase.name, avgScore: avg });
     tr.started++;
     tr.actions = [];
-    tr.entropySum = 0;
-    tr.alphaSum.fill(0);
-    tr.steps = 0;
   };
 
   const K = policy.numExperts;
@@ -447,43 +456,58 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     policy.router?.setRouting({ mode: phase.routing, tau: phase.tau });
     const tRollout = performance.now();
     let actMs = 0;
+    let tAct = 0;
+    // ḡ (the opinion's expert prior for the update) and the GAT metric, from the acting pass itself.
+    const rawSum = new Float64Array(K);
+    let rawRows = 0;
+    let gatSum = 0;
+    let gatCalls = 0;
     buffer.clear();
-    for (let t = 0; t < T; t++) {
-      // Let signal handlers (Ctrl-C) and the learner's replies run: the rollout is otherwise one synchronous stretch.
-      if ((t & 7) === 0) await new Promise((r) => setImmediate(r));
-      if (abortable && opts.signal?.aborted) return null;
-      const tAct = performance.now();
-      const act = policy.act(input, { rng: actRng });
-      actMs += performance.now() - tAct;
-      buffer.addStep(input, act);
-      for (let n = 0; n < N; n++) {
-        const tr = tracks[n];
-        tr.actions.push(act.action[n]);
-        tr.entropySum += routingEntropyPerStep(act.alpha.subarray(n * K, (n + 1) * K), K);
-        for (let k = 0; k < K; k++) tr.alphaSum[k] += act.alpha[n * K + k];
-        tr.steps++;
-      }
-      const res = vec.step(act.action);
-      envSteps += N;
-      const done = new Uint8Array(N);
-      for (let n = 0; n < N; n++) done[n] = res.terminated[n] | res.truncated[n];
-      for (const info of res.episodes) {
-        if (res.truncated[info.env] && !res.terminated[info.env]) {
+    const hooks: CollectHooks = {
+      acted: (input, act) => {
+        actMs += performance.now() - tAct;
+        if (act.gatAttentionEntropy !== null) {
+          gatSum += act.gatAttentionEntropy;
+          gatCalls++;
+        }
+        for (let n = 0; n < act.opinionValid.length; n++) {
+          if (!act.opinionValid[n]) continue;
+          rawRows++;
+          for (let k = 0; k < K; k++) rawSum[k] += act.opinionRaw[n * K + k];
+        }
+        buffer.addStep(input, act);
+        for (let n = 0; n < N; n++) {
+          tracks[n].actions.push(act.action[n]);
+          routingSlots.step(n, act.alpha, n * K);
+        }
+      },
+      stepped: (res) => {
+        envSteps += N;
+        const done = new Uint8Array(N);
+        for (let n = 0; n < N; n++) done[n] = res.terminated[n] | res.truncated[n];
+        // A truncated episode's value is bootstrapped from its final observation, seen with its env's memory.
+        for (const info of res.episodes) {
+          if (!res.truncated[info.env] || res.terminated[info.env]) continue;
           const v = policy.act(observer.observeOne(info.env, info.finalObs), {
             rng: new Rng(0),
             greedy: true,
           });
           buffer.setTruncValue(info.env, v.value[0]);
         }
-        observer.resetEnv(info.env);
-        onEpisodeEnd(info, phase);
-      }
-      buffer.addOutcome(scaler.process(res.rewards, done), res.terminated, res.truncated);
-      input = observer.observe(res.obs, views);
+        buffer.addOutcome(scaler.process(res.rewards, done), res.terminated, res.truncated);
+      },
+      episodeEnd: (info) => onEpisodeEnd(info, phase),
+    };
+    for (let t = 0; t < T; t++) {
+      // Let signal handlers (Ctrl-C) and the learner's replies run: the rollout is otherwise one synchronous stretch.
+      if ((t & 7) === 0) await new Promise((r) => setImmediate(r));
+      if (abortable && opts.signal?.aborted) return null;
+      tAct = performance.now();
+      collector.step({ rng: actRng }, hooks);
     }
     const rolloutS = (performance.now() - tRollout) / 1000;
     // Bootstrap from the observation after the rollout.
-    const last = policy.act(input, { rng: new Rng(0), greedy: true });
+    const last = policy.act(collector.input, { rng: new Rng(0), greedy: true });
     const gae = computeGae({
       steps: T,
       envs: N,
@@ -497,7 +521,14 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
       lambda: config.ppo.lambda,
     });
     return {
-      job: { rollout: buffer.data(), advantages: gae.advantages, returns: gae.returns, phase },
+      job: {
+        rollout: buffer.data(),
+        advantages: gae.advantages,
+        returns: gae.returns,
+        phase,
+        prior: rawRows > 0 ? Array.from(rawSum, (v) => v / rawRows) : null,
+      },
+      gatEntropy: gatCalls > 0 ? gatSum / gatCalls : null,
       rolloutS,
       actMs: actMs / T,
       version,
@@ -558,7 +589,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
       explained_variance: u.explainedVariance,
       grad_norm: u.gradNorm,
       grad_norm_max: u.gradNormMax,
-      gat_attention_entropy: r.gatEntropy,
+      gat_attention_entropy: done.gatEntropy,
       advantage_mean: u.advantageMean,
       advantage_std: u.advantageStd,
       reward_std: done.rewardStd,

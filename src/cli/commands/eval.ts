@@ -62,7 +62,10 @@ export function formatEvalText(r: EvalResult): string {
     r.graph
       ? `graph   opinion H(g) ${f(r.graph.opinionEntropy, 3)} | confident (max g ≥ ${r.graph.confidence}) on ` +
         `${f(r.graph.confidentShare * 100, 1)}% of steps | dominant = suggested expert on ` +
-        `${f(r.graph.agreement * 100, 1)}% (confident steps: ${f(r.graph.agreementConfident * 100, 1)}%)`
+        `${f(r.graph.agreement * 100, 1)}% (confident steps: ${f(r.graph.agreementConfident * 100, 1)}%)` +
+        (r.graph.mutualInformationSuggested !== undefined
+          ? ` | I(scenario; suggested expert) ${f(r.graph.mutualInformationSuggested, 4)}`
+          : "")
       : "graph   – (no logic stream)",
   ];
   if (r.files.summary)

@@ -30,6 +30,8 @@ export interface TrainCliOptions {
   out?: string;
   checkpointEvery?: number;
   rolloutSteps?: number;
+  /** "on" (update in its own thread while the next rollout is collected) or "off" (in turn). */
+  pipeline?: string;
   preset?: string;
   set?: string[];
   backend?: string;
@@ -90,6 +92,8 @@ export async function runTrain(o: TrainCliOptions): Promise<RunSummary> {
         return await finish(await train(null, { ...common, resume: o.resume, episodes: o.episodes }), o);
       if (o.ablation !== undefined && !(ABLATIONS as readonly string[]).includes(o.ablation))
         throw new InvalidArgumentError("--ablation", o.ablation, ABLATIONS.join(" | "));
+      if (o.pipeline !== undefined && o.pipeline !== "on" && o.pipeline !== "off")
+        throw new InvalidArgumentError("--pipeline", o.pipeline, "on or off");
       if (o.preset !== undefined && !(PRESET_NAMES as string[]).includes(o.preset))
         throw new InvalidArgumentError("--preset", o.preset, PRESET_NAMES.join(" | "));
       const flags: ConfigFlags = {
@@ -101,6 +105,7 @@ export async function runTrain(o: TrainCliOptions): Promise<RunSummary> {
         outDir: o.out,
         checkpointEvery: o.checkpointEvery,
         rolloutSteps: o.rolloutSteps,
+        pipeline: o.pipeline,
       };
       for (const s of o.set ?? []) {
         const [k, v] = parseSetFlag(s);
@@ -155,6 +160,10 @@ export function registerTrainCommand(program: Command, int: IntParser): void {
     .option("--out <dir>", "runs folder (default runs)")
     .option("--checkpoint-every <n>", "episodes between checkpoints", int("checkpoint-every", 1))
     .option("--rollout-steps <n>", "steps per env per update", int("rollout-steps", 1))
+    .option(
+      "--pipeline <on|off>",
+      "on: update in its own thread while the next rollout is collected (policy lag 1; default); off: in turn",
+    )
     .option(
       "--preset <name>",
       "base values: default (= full: MoE + graph) | ppo | moe | shuffled-graph (ablations) | demo (npm start)",
