@@ -58,12 +58,16 @@ export interface BenchOptions {
 
 /** Act calls before timing inference. */
 const ACT_WARMUP = 50;
+/** Act calls per rollout (default rollout steps): the logic cache lives this long in training. */
+const ROLLOUT_CALLS = 128;
 
 export interface BenchResult {
   /** Median ms of one act call (forward + sampling) at batch 1, 16 (the trainer's 16 envs) and 64. */
   infer_ms_b1: number;
   infer_ms_b16: number;
   infer_ms_b64: number;
+  /** Median ms of one act call at batch 16 as the trainer acts: logic cache on, cleared every 128 calls. */
+  act_ms_b16_rollout: number;
   /** Median wall time of one full update (epochs × minibatches, forward + backward + Adam). */
   update_ms: number;
   update_ms_min: number;
@@ -150,8 +154,31 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
     const infer1 = timeAct(1);
     const infer16 = timeAct(Math.min(16, T));
     const infer64 = timeAct(Math.min(64, T));
+    // As the trainer acts: the logic stream's cache on, cleared every 128 calls (one rollout of the default
+    // 16 envs × 128 steps covers the 2,048 recorded states once, so repeated masks hit as they would).
+    const actRollout = (B: number): number => {
+      const slices = Array.from({ length: Math.max(1, Math.floor(T / B)) }, (_, i) =>
+        sliceBatch(
+          batch,
+          Int32Array.from({ length: B }, (_, j) => (i * B + j) % T),
+          C,
+          A,
+        ),
+      );
+      const ts: number[] = [];
+      for (let r = 0; r < ACT_WARMUP + inferReps; r++) {
+        if (r % ROLLOUT_CALLS === 0) policy.clearLogicCache();
+        const t0 = performance.now();
+        policy.act(slices[r % slices.length], { rng, cacheLogic: true });
+        if (r >= ACT_WARMUP) ts.push(performance.now() - t0);
+      }
+      policy.clearLogicCache();
+      return median(ts);
+    };
+    const act16 = actRollout(Math.min(16, T));
     log(
-      `inference: B=1 ${infer1.toFixed(2)} ms, B=16 ${infer16.toFixed(2)} ms, B=64 ${infer64.toFixed(2)} ms`,
+      `inference: B=1 ${infer1.toFixed(2)} ms, B=16 ${infer16.toFixed(2)} ms, B=64 ${infer64.toFixed(2)} ms; ` +
+        `acting in a rollout (logic cache) B=16 ${act16.toFixed(2)} ms`,
     );
     // Old log-probs and values from acting on the stored features (in chunks, as a rollout would).
     const oldLogProb = new Float32Array(T);
@@ -202,6 +229,7 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
       infer_ms_b1: round(infer1, 2),
       infer_ms_b16: round(infer16, 2),
       infer_ms_b64: round(infer64, 2),
+      act_ms_b16_rollout: round(act16, 2),
       update_ms: round(median(ts)),
       update_ms_min: round(Math.min(...ts)),
       update_cpu_ms: round(median(cpu)),

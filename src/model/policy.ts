@@ -86,6 +86,12 @@ export interface ActOptions {
   greedy?: boolean;
   /** Also return expert logits [B × K × A]. */
   expertLogits?: boolean;
+  /**
+   * Reuse the logic stream's outputs for condition masks already seen since the last `clearLogicCache()` (the
+   * GAT depends on the weights and the mask only). For acting in bulk with fixed weights — a rollout: call
+   * `clearLogicCache()` whenever the weights change (setWeights does). No readout attention is returned.
+   */
+  cacheLogic?: boolean;
 }
 
 export interface ActResult {
@@ -137,6 +143,8 @@ export interface Policy {
   numParams(): number;
   getWeights(): Map<string, NamedArray>;
   setWeights(w: Map<string, NamedArray>): void;
+  /** Forgets the logic stream's cached outputs (see ActOptions.cacheLogic). */
+  clearLogicCache(): void;
   save(dir: string): void;
   load(dir: string): void;
   dispose(): void;
@@ -159,6 +167,8 @@ class MoePolicy implements Policy {
   private readonly experts: Experts;
   private readonly critic: Mlp;
   private disposed = false;
+  /** The logic stream's outputs per mask key under the current weights (ActOptions.cacheLogic). */
+  private readonly logicCache = new Map<string, { h: Float32Array; ops: Float32Array }>();
 
   constructor(
     readonly config: ModelConfig,
@@ -226,7 +236,12 @@ class MoePolicy implements Policy {
     return this.forward(batch, actions, false);
   }
 
-  private forward(batch: PolicyBatch, actions: Int32Array | undefined, inference: boolean): PolicyEval {
+  private forward(
+    batch: PolicyBatch,
+    actions: Int32Array | undefined,
+    inference: boolean,
+    cacheLogic = false,
+  ): PolicyEval {
     this.checkAlive();
     this.validateBatch(batch);
     const { B } = batch;
@@ -242,7 +257,7 @@ class MoePolicy implements Policy {
     const bl = tf.tensor2d(batch.blstats, [B, BLSTATS_SIZE]);
     const inv = tf.tensor2d(batch.inv, [B, NUM_OCLASSES]);
     const hVis = this.visual.forward(B, bl, batch.crop, inv);
-    const gr = this.gat ? this.logic(batch, inference) : null;
+    const gr = this.gat ? (cacheLogic ? this.logicCached(batch) : this.logic(batch, inference)) : null;
     const joint = gr ? tf.concat([hVis, gr.hLogic], 1) : hVis;
     let opinion: ReturnType<GraphOpinion["forward"]> | undefined;
     let enabled: Uint8Array | undefined;
@@ -313,6 +328,68 @@ class MoePolicy implements Policy {
     };
   }
 
+  /**
+   * The logic stream for acting with the cache: the GAT runs only on distinct masks not seen since the cache
+   * was cleared; every row is then assembled from cached values (one copy per row, no tensor gather).
+   */
+  private logicCached(batch: PolicyBatch) {
+    const gat = this.gat!;
+    const C = this.numConditions;
+    const cols = gat.st.relevantConds;
+    const dd = dedupMasks(batch.masks, batch.B, C, cols);
+    const L = this.config.gat.logicDim;
+    const O = this.numOperators;
+    const rows: { h: Float32Array; ops: Float32Array }[] = new Array(dd.M);
+    const keys: string[] = new Array(dd.M);
+    const miss: number[] = [];
+    for (let m = 0; m < dd.M; m++) {
+      // The key: the mask's bits on the columns the GAT reads, 16 to a character.
+      let key = "";
+      for (let i = 0; i < cols.length; i += 16) {
+        let w = 0;
+        for (let j = 0; j < 16 && i + j < cols.length; j++) if (dd.unique[m * C + cols[i + j]]) w |= 1 << j;
+        key += String.fromCharCode(w);
+      }
+      keys[m] = key;
+      const hit = this.logicCache.get(key);
+      if (hit) rows[m] = hit;
+      else miss.push(m);
+    }
+    let attentionEntropy: tf.Scalar | undefined;
+    if (miss.length) {
+      const sub = new Uint8Array(miss.length * C);
+      miss.forEach((m, i) => sub.set(dd.unique.subarray(m * C, (m + 1) * C), i * C));
+      const g = gat.forward(gat.plan(sub, miss.length), false);
+      const h = g.hLogic.dataSync() as Float32Array;
+      const ops = g.operatorScores.dataSync() as Float32Array;
+      miss.forEach((m, i) => {
+        const r = { h: h.slice(i * L, (i + 1) * L), ops: ops.slice(i * O, (i + 1) * O) };
+        this.logicCache.set(keys[m], r);
+        rows[m] = r;
+      });
+      attentionEntropy = g.attentionEntropy;
+    }
+    const B = batch.B;
+    const hAll = new Float32Array(B * L);
+    const opsAll = new Float32Array(B * O);
+    for (let b = 0; b < B; b++) {
+      const r = rows[dd.index[b]];
+      hAll.set(r.h, b * L);
+      opsAll.set(r.ops, b * O);
+    }
+    return {
+      hLogic: tf.tensor2d(hAll, [B, L]),
+      operatorScores: tf.tensor2d(opsAll, [B, O]),
+      attentionEntropy,
+      uniqueMasks: dd.M,
+      readoutAttention: undefined,
+    };
+  }
+
+  clearLogicCache(): void {
+    this.logicCache.clear();
+  }
+
   /** The logic stream: the GAT once per distinct condition mask, rows gathered back to the batch. */
   private logic(batch: PolicyBatch, inference: boolean) {
     const gat = this.gat!;
@@ -338,7 +415,7 @@ class MoePolicy implements Policy {
     // element (tfjs looks for tensors inside any object it returns), which costs more than the forward pass.
     let valid: Float32Array = new Float32Array(0);
     const out = tf.tidy(() => {
-      const ev = this.forward(batch, undefined, true);
+      const ev = this.forward(batch, undefined, true, opts.cacheLogic === true);
       valid = ev.opinionValid ?? new Float32Array(0);
       const none = tf.zeros([0]);
       return [
@@ -437,6 +514,7 @@ class MoePolicy implements Policy {
   }
   /** The router's buffers may be absent (weights saved before they existed): zero bias, identity statistics. */
   setWeights(w: Map<string, NamedArray>): void {
+    this.logicCache.clear();
     const rest = new Map(w);
     for (const n of [...ROUTER_BUFFERS, OPINION_PRIOR]) rest.delete(n);
     this.ps.setWeights(rest);
@@ -460,6 +538,7 @@ class MoePolicy implements Policy {
   }
 
   dispose(): void {
+    this.logicCache.clear();
     this.ps.dispose();
     this.disposed = true;
   }

@@ -454,6 +454,8 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
       phaseIndex = phase.index;
     }
     policy.router?.setRouting({ mode: phase.routing, tau: phase.tau });
+    // The weights changed since the last rollout (an update, or new weights from the learner).
+    policy.clearLogicCache();
     const tRollout = performance.now();
     let actMs = 0;
     let tAct = 0;
@@ -491,6 +493,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
           const v = policy.act(observer.observeOne(info.env, info.finalObs), {
             rng: new Rng(0),
             greedy: true,
+            cacheLogic: true,
           });
           buffer.setTruncValue(info.env, v.value[0]);
         }
@@ -503,11 +506,11 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
       if ((t & 7) === 0) await new Promise((r) => setImmediate(r));
       if (abortable && opts.signal?.aborted) return null;
       tAct = performance.now();
-      collector.step({ rng: actRng }, hooks);
+      collector.step({ rng: actRng, cacheLogic: true }, hooks);
     }
     const rolloutS = (performance.now() - tRollout) / 1000;
     // Bootstrap from the observation after the rollout.
-    const last = policy.act(collector.input, { rng: new Rng(0), greedy: true });
+    const last = policy.act(collector.input, { rng: new Rng(0), greedy: true, cacheLogic: true });
     const gae = computeGae({
       steps: T,
       envs: N,

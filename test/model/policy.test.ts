@@ -40,6 +40,36 @@ describe("policy", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("acting with the logic cache equals acting without it and the training forward (1e-5)", () => {
+    // Four batches that share masks with each other, so later calls hit the cache.
+    const batches = [batchOf(8, 11), batchOf(8, 12), batchOf(8, 11), batchOf(8, 13)];
+    batches[3].masks.set(batches[1].masks.subarray(0, 4 * C), 0);
+    policy.clearLogicCache();
+    for (const b of batches) {
+      const cached = policy.act(b, { rng: new Rng(5), cacheLogic: true });
+      const plain = policy.act(b, { rng: new Rng(5) });
+      assert.deepEqual(Array.from(cached.action), Array.from(plain.action));
+      for (const k of ["logProb", "value", "alpha", "opinion", "opinionRaw", "operatorScores"] as const)
+        assert.ok(maxAbsDiff(cached[k], plain[k]) <= 1e-5, `${k} differs from the uncached act`);
+      // The training forward on the same rows and actions gives the same log-probabilities.
+      const lp = tf.tidy(() => Array.from(policy.evaluate(b, cached.action).logProb!.dataSync()));
+      assert.ok(maxAbsDiff(cached.logProb, lp) <= 1e-5, "act log-probs differ from evaluate");
+    }
+    // New weights invalidate the cache: acting after setWeights matches a fresh uncached act.
+    const w = policy.getWeights();
+    const shifted = new Map(
+      [...w].map(([n, v]) => [n, { shape: v.shape, values: Float32Array.from(v.values, (x) => x * 0.9) }]),
+    );
+    policy.setWeights(shifted);
+    try {
+      const cached = policy.act(batches[0], { rng: new Rng(5), cacheLogic: true });
+      const plain = policy.act(batches[0], { rng: new Rng(5) });
+      assert.ok(maxAbsDiff(cached.value, plain.value) <= 1e-5, "stale cache after setWeights");
+    } finally {
+      policy.setWeights(w);
+    }
+  });
+
   it("the mask-dedup batch path equals running each sample alone", () => {
     const b = batchOf(12, 1);
     // Duplicate some masks so dedup actually merges rows.
