@@ -6,7 +6,8 @@ import tseslint from "typescript-eslint";
  * The layers of src/, lowest first. A layer may import the layers below it, and only through their public
  * face (`<layer>/index.js`); files of one layer import each other freely. util is the bottom (it imports no
  * other layer; every layer may use it); cli is the top (nothing imports it; it may use every layer's index).
- * Pairs written "a/b" in the docs are ordered too: knowledge < model and run < agent.
+ * Pairs written "a/b" in the docs are ordered too: knowledge < model and run < agent. broker (the Redis
+ * transport between actors and the learner) sits below train, which runs the learner on it.
  */
 export const LAYERS = [
   "util",
@@ -16,6 +17,7 @@ export const LAYERS = [
   "model",
   "run",
   "agent",
+  "broker",
   "train",
   "eval",
   "report",

@@ -1,0 +1,15 @@
+/**
+ * Public face of the broker layer: training across machines through Redis Streams — broker addresses and their
+ * security policy, the binary rollout-segment format, and the Redis client (streams, consumer groups, weights).
+ */
+export { parseBrokerUrl, isLoopback, checkBrokerSecurity, type BrokerAddress } from "./address.js";
+export {
+  encodeSegment,
+  decodeSegment,
+  SegmentError,
+  SEGMENT_MAGIC,
+  MAX_HEADER_BYTES,
+  type Segment,
+  type SegmentMeta,
+} from "./segment.js";
+export { RedisBroker, runKeys, type BrokerOptions, type StreamEntry } from "./redis-broker.js";

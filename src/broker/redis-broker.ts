@@ -1,0 +1,179 @@
+/**
+ * The broker: Redis, through ioredis. One run uses these keys (prefix `tedg:<run>:`):
+ *   segments  a stream; actors XADD one entry per rollout segment (field `d`: the encoded segment), capped at
+ *             MAXLEN ~ maxLen so a stalled learner cannot exhaust the server's memory;
+ *   weights   the newest published weights (encoded blob) and `weights:version` its update count; a PUBLISH on
+ *             the `weights` channel tells actors a new version exists;
+ *   seeds     a counter from which every actor takes a disjoint range of game seeds.
+ * The learner reads the stream through a consumer group: an entry is delivered to one consumer and stays in the
+ * group's pending list until acknowledged, so a learner that dies mid-batch gets it again (XAUTOCLAIM).
+ * The client reconnects with capped exponential backoff and queues commands meanwhile.
+ */
+import { Redis } from "ioredis";
+import { StateError } from "../util/index.js";
+import type { BrokerAddress } from "./address.js";
+
+export interface StreamEntry {
+  id: string;
+  data: Buffer;
+}
+
+export interface BrokerOptions {
+  /** Shown in Redis's CLIENT LIST and in logs. */
+  name?: string;
+  /** Called with a line on connection loss and recovery. */
+  log?: (line: string) => void;
+  /** Longest wait between reconnection attempts (ms, default 5000). */
+  maxBackoffMs?: number;
+}
+
+export function runKeys(run: string) {
+  const p = `tedg:${run}:`;
+  return {
+    segments: `${p}segments`,
+    weights: `${p}weights`,
+    weightsVersion: `${p}weights:version`,
+    channel: `${p}weights`,
+    seeds: `${p}seeds`,
+  };
+}
+
+export class RedisBroker {
+  readonly redis: Redis;
+
+  constructor(
+    readonly address: BrokerAddress,
+    opts: BrokerOptions = {},
+  ) {
+    const maxBackoff = opts.maxBackoffMs ?? 5000;
+    let down = false;
+    this.redis = new Redis({
+      host: address.host,
+      port: address.port,
+      db: address.db,
+      username: address.username,
+      password: address.password,
+      tls: address.tls ? {} : undefined,
+      connectionName: opts.name,
+      lazyConnect: true,
+      // Commands wait for the connection to come back instead of failing after a few retries.
+      maxRetriesPerRequest: null,
+      retryStrategy: (attempt) => Math.min(maxBackoff, 100 * 2 ** Math.min(attempt, 10)),
+    });
+    this.redis.on("error", (e: Error) => {
+      if (!down) opts.log?.(`broker ${address.display}: ${e.message} (reconnecting)`);
+      down = true;
+    });
+    this.redis.on("ready", () => {
+      if (down) opts.log?.(`broker ${address.display}: reconnected`);
+      down = false;
+    });
+  }
+
+  async connect(): Promise<void> {
+    await this.redis.connect();
+  }
+
+  /** Creates the run's consumer group (and the stream) if missing; new groups start at the stream's end. */
+  async ensureGroup(run: string, group: string): Promise<void> {
+    try {
+      await this.redis.xgroup("CREATE", runKeys(run).segments, group, "$", "MKSTREAM");
+    } catch (e) {
+      if (!String((e as Error).message).includes("BUSYGROUP")) throw e;
+    }
+  }
+
+  /** Appends one segment; returns its stream id. */
+  async publishSegment(run: string, data: Buffer, maxLen: number): Promise<string> {
+    const id = await this.redis.xadd(runKeys(run).segments, "MAXLEN", "~", maxLen, "*", "d", data);
+    if (!id) throw new StateError("XADD returned no id");
+    return id;
+  }
+
+  /** Up to `count` entries never delivered to the group, waiting up to `blockMs` for the first. */
+  async readSegments(run: string, group: string, consumer: string, count: number, blockMs: number) {
+    const key = runKeys(run).segments;
+    const res = (await this.redis.callBuffer(
+      "XREADGROUP",
+      "GROUP",
+      group,
+      consumer,
+      "COUNT",
+      String(count),
+      "BLOCK",
+      String(blockMs),
+      "STREAMS",
+      key,
+      ">",
+    )) as [Buffer, [Buffer, Buffer[]][]][] | null;
+    return entriesOf(res?.[0]?.[1] ?? []);
+  }
+
+  /** Takes over entries another consumer of the group received but did not acknowledge for `minIdleMs`. */
+  async claimStale(run: string, group: string, consumer: string, minIdleMs: number, count = 100) {
+    const res = (await this.redis.callBuffer(
+      "XAUTOCLAIM",
+      runKeys(run).segments,
+      group,
+      consumer,
+      String(minIdleMs),
+      "0-0",
+      "COUNT",
+      String(count),
+    )) as [Buffer, [Buffer, Buffer[] | null][]];
+    return entriesOf(res[1].filter((e): e is [Buffer, Buffer[]] => e[1] !== null));
+  }
+
+  async ack(run: string, group: string, ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.redis.xack(runKeys(run).segments, group, ...ids);
+  }
+
+  /** Entries delivered to the group and not yet acknowledged. */
+  async pending(run: string, group: string): Promise<number> {
+    const res = (await this.redis.xpending(runKeys(run).segments, group)) as [number, ...unknown[]];
+    return Number(res[0]);
+  }
+
+  /** Stores weights of `version` and notifies subscribers. */
+  async publishWeights(run: string, version: number, data: Buffer): Promise<void> {
+    const k = runKeys(run);
+    await this.redis.multi().set(k.weights, data).set(k.weightsVersion, String(version)).exec();
+    await this.redis.publish(k.channel, String(version));
+  }
+
+  /** The newest weights, or null before any were published. */
+  async fetchWeights(run: string): Promise<{ version: number; data: Buffer } | null> {
+    const k = runKeys(run);
+    const [[, data], [, version]] = (await this.redis
+      .multi()
+      .getBuffer(k.weights)
+      .get(k.weightsVersion)
+      .exec()) as [[unknown, Buffer | null], [unknown, string | null]];
+    return data && version !== null ? { version: Number(version), data } : null;
+  }
+
+  /** A range of `count` seeds no other caller of this run gets: [start, start + count). */
+  async allocateSeeds(run: string, count: number, base: number): Promise<number> {
+    const end = await this.redis.incrby(runKeys(run).seeds, count);
+    return base + end - count;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}
+
+function entriesOf(list: [Buffer, Buffer[]][]): StreamEntry[] {
+  const out: StreamEntry[] = [];
+  for (const [id, fields] of list) {
+    let data: Buffer | null = null;
+    for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i].toString() === "d") data = fields[i + 1];
+    out.push({ id: id.toString(), data: data ?? Buffer.alloc(0) });
+  }
+  return out;
+}
