@@ -5,10 +5,11 @@
  *   - the policy's initial weights (config.model.seed, default derived from the run seed),
  *   - action sampling and minibatch shuffles (two named Rng streams, saved in checkpoints).
  *
- * Resuming: a checkpoint is taken at an update boundary (the rollout buffer is empty there). The games in
- * progress cannot be serialised, but they are deterministic, so the checkpoint stores each env's episode
- * index and the actions of its running episode, and a resumed run replays them. Together with the RNG,
- * scaler, memory and optimizer states this makes `--resume` continue bit-exactly.
+ * Resuming: a checkpoint is the acting side's state at the start of a rollout (in turn: right after an update;
+ * pipelined: the rollout collected while the update ran, with the weights it acted with) and the learner's
+ * state after its last update. The games in progress cannot be serialised, but they are deterministic, so the
+ * checkpoint stores each env's episode index and the actions of its running episode, and a resumed run replays
+ * them. Together with the RNG, scaler, memory and optimizer states this makes `--resume` continue bit-exactly.
  */
 import { VecEnv, type EpisodeInfo } from "../env/index.js";
 import { loadBuiltinGraph } from "../knowledge/index.js";
