@@ -698,6 +698,9 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
         }
         // The learner starts on `next` at once; this update is recorded (and checkpointed) meanwhile.
         pending = next ? { done: next, result: learner.update(next.job) } : null;
+        // Awaited in the next iteration; if this one throws first, the failure is reported there, not as an
+        // unhandled rejection.
+        pending?.result.catch(() => {});
         if (finished && r) {
           boundaryLearner = r.state;
           await finishUpdate(finished.done, r, acting, (performance.now() - tStep) / 1000);

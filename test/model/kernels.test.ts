@@ -140,6 +140,20 @@ describe("custom kernels (wasm) against the cpu backend's stock kernels", () => 
     ours.forEach((o, i) => assert.ok(maxAbsDiff(o, ref[i]) < 1e-4, `case ${i}`));
   });
 
+  it("BatchMatMul transposing large matrices (the tiled transpose) matches the cpu backend", async () => {
+    // 150 × 131 = 19,650 elements: above the tiled path's threshold, and not a multiple of the tile.
+    const rng = new Rng(8);
+    const a = rnd(rng, 150 * 131);
+    const b = rnd(rng, 150 * 37);
+    const f = () => [
+      arr(tf.matMul(tf.tensor2d(a, [150, 131]), tf.tensor2d(b, [150, 37]), true, false)),
+      arr(tf.matMul(tf.tensor2d(b, [37, 150]), tf.tensor2d(a, [131, 150]), false, true)),
+    ];
+    const ours = f();
+    const ref = await onCpu(f);
+    ours.forEach((o, i) => assert.ok(maxAbsDiff(o, ref[i]) < 1e-3, `case ${i}: ${maxAbsDiff(o, ref[i])}`));
+  });
+
   it("gather0 / segsum0 values and gradients match the stock gather / segment-sum path", async () => {
     const rng = new Rng(4);
     const x = rnd(rng, 8 * 3);

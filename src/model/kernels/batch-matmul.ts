@@ -37,6 +37,11 @@ export function wasmBatchMatMulOverride(orig: tf.KernelConfig, transpose: tf.Ker
       if (tiny) return tiny;
       const temps: tf.TensorInfo[] = [];
       const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
+        const big = blockedTranspose(be, t);
+        if (big) {
+          temps.push(big);
+          return big;
+        }
         const r = t.shape.length;
         const perm = Array.from({ length: r }, (_, i) => i);
         perm[r - 2] = r - 1;
@@ -69,6 +74,37 @@ export function wasmBatchMatMulOverride(orig: tf.KernelConfig, transpose: tf.Ker
       return out;
     },
   };
+}
+
+/** Matrices at least this large are transposed by blockedTranspose (smaller ones: tfjs's kernel is as fast). */
+const BLOCKED_TRANSPOSE_MIN = 16384;
+const TILE = 16;
+
+/**
+ * The transpose of a large 2-D float32 matrix, tile by tile so that reads and writes both stay within a few
+ * cache lines (tfjs-wasm's Transpose writes with the full row stride: 4.5 ms for the crop layer's [512, 900]
+ * activations against 1.1 ms here, measured side by side). Null for anything else. A pure copy: the result
+ * is bit-identical to tfjs's.
+ */
+function blockedTranspose(be: WasmBackendLike, t: tf.TensorInfo): tf.TensorInfo | null {
+  if (t.shape.length !== 2 || t.dtype !== "float32") return null;
+  const [r, c] = t.shape;
+  if (r * c < BLOCKED_TRANSPOSE_MIN) return null;
+  const out = be.makeOutput([c, r], "float32");
+  // Views after the allocation (it can grow the heap and detach older views).
+  const src = be.typedArrayFromHeap(t);
+  const dst = be.typedArrayFromHeap(out);
+  for (let i0 = 0; i0 < r; i0 += TILE) {
+    const i1 = Math.min(r, i0 + TILE);
+    for (let j0 = 0; j0 < c; j0 += TILE) {
+      const j1 = Math.min(c, j0 + TILE);
+      for (let i = i0; i < i1; i++) {
+        const o = i * c;
+        for (let j = j0; j < j1; j++) dst[j * r + i] = src[o + j];
+      }
+    }
+  }
+  return out;
 }
 
 function batchedProduct(
