@@ -36,7 +36,7 @@ export const GLOSSARY: readonly [string, string][] = [
   ],
   [
     "graph opinion",
-    "Which expert the knowledge graph suggests for a state: its enabled operators grouped by owner expert, weighted by learned utilities, relative to each expert's base rate. Mean H(g) is its entropy (ln K = no opinion); confident = its largest share ≥ 0.6.",
+    "Which expert the knowledge graph suggests for a state: its enabled operators grouped by owner expert, weighted by learned utilities, relative to each expert's base rate. Mean H(g) is its entropy (ln K = no opinion); confident = its largest share ≥ the run's threshold (model.opinion.confidence: 0.25 in today's presets, i.e. every state with an opinion; 0.6 before).",
   ],
   [
     "dominant = graph's expert",

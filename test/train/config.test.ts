@@ -168,17 +168,18 @@ describe("config sources", () => {
     assert.deepEqual(mergeRaw([{ a: 1, b: 2 }], [{ b: 3 }]), [{ a: 1, b: 3 }]);
   });
 
-  it("model options merge onto the preset's (raw router logits) untouched otherwise", () => {
+  it("model options merge onto the preset's (raw router logits, confidence 0.25) untouched otherwise", () => {
     const c = resolveConfig({
       file: { model: { hidden: 64, gat: { heads: 2 } } },
       flags: { "model.gat.heads": 4 },
     });
-    assert.deepEqual(c.model, { hidden: 64, gat: { heads: 4 }, router: { normalize: "none" } });
+    const preset = { router: { normalize: "none" }, opinion: { confidence: 0.25 } };
+    assert.deepEqual(c.model, { hidden: 64, gat: { heads: 4 }, ...preset });
     const on = resolveConfig({ flags: { "model.router.normalize": "per-expert" } });
-    assert.deepEqual(on.model, { router: { normalize: "per-expert" } });
+    assert.deepEqual(on.model, { ...preset, router: { normalize: "per-expert" } });
     // The ablation presets change the model only.
     const ppo = resolveConfig({ preset: "ppo" });
-    assert.deepEqual(ppo.model, { router: { normalize: "none" }, arch: "ppo" });
+    assert.deepEqual(ppo.model, { ...preset, arch: "ppo" });
     assert.equal(ppo.episodes, 5000);
     assert.deepEqual(
       ppo.phases.map((p) => [p.alignmentCoef, p.operatorCoef]),
@@ -189,9 +190,9 @@ describe("config sources", () => {
       ],
     );
     const shuffled = resolveConfig({ preset: "shuffled-graph" });
-    assert.deepEqual(shuffled.model, { router: { normalize: "none" }, graphShuffleSeed: 1 });
+    assert.deepEqual(shuffled.model, { ...preset, graphShuffleSeed: 1 });
     assert.deepEqual(shuffled.phases, resolveConfig({ preset: "full" }).phases);
-    assert.deepEqual(resolveConfig({ preset: "moe" }).model, { router: { normalize: "none" }, arch: "moe" });
+    assert.deepEqual(resolveConfig({ preset: "moe" }).model, { ...preset, arch: "moe" });
   });
 
   it("reads YAML and JSON files; .inf means open-ended", () => {
