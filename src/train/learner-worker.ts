@@ -20,7 +20,9 @@ const ready = (async () => {
   return { policy, learner: await LocalLearner.create(policy, init.config, start) };
 })();
 
-let queue: Promise<unknown> = ready;
+// Requests run one after another. A failed start-up must not stall the queue: every request then answers with
+// that error (`await ready` below rethrows it).
+let queue: Promise<unknown> = ready.catch(() => {});
 port.on("message", (req: LearnerRequest) => {
   queue = queue.then(async () => {
     let reply: LearnerReply;

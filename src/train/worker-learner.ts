@@ -88,7 +88,8 @@ export class WorkerLearner implements Learner {
   async close(): Promise<void> {
     if (this.closed) return;
     try {
-      if (!this.failure) await this.request({ kind: "close" });
+      // A learner that failed (at start-up or later) has nothing left to release; the thread ends below anyway.
+      if (!this.failure) await this.request({ kind: "close" }).catch(() => {});
     } finally {
       this.closed = true;
       await this.worker.terminate();
