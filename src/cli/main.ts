@@ -13,6 +13,12 @@ import { formatEvalStep, replayEpisode } from "../eval/index.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerCompareCommand } from "./commands/compare.js";
 
+/** The bench commands' --backend value, checked when the options are parsed. */
+function backend(v: string): "wasm" | "cpu" {
+  if (v !== "wasm" && v !== "cpu") throw new CommanderArgError(`--backend must be wasm or cpu, got "${v}"`);
+  return v;
+}
+
 function int(name: string, min = 0) {
   return (v: string) => {
     const n = Number(v);
@@ -93,16 +99,14 @@ bench
 bench
   .command("model")
   .description("policy inference latency and one full PPO update, on transitions recorded from real play")
-  .option("--backend <name>", "tensor backend: wasm or cpu", "wasm")
+  .option("--backend <name>", "tensor backend: wasm or cpu", backend, "wasm")
   .option("--transitions <n>", "transitions per update", int("transitions", 1), 2048)
   .option("--epochs <n>", "PPO epochs", int("epochs", 1), 4)
   .option("--minibatch <n>", "minibatch size", int("minibatch", 1), 512)
   .option("--reps <n>", "timed updates (median reported)", int("reps", 1), 3)
   .option("--json", "print JSON only")
-  .action(async (o: { backend: string; json?: boolean } & Record<string, number>) => {
+  .action(async (o: { backend: "wasm" | "cpu"; json?: boolean } & Record<string, number>) => {
     const { benchModelCommand } = await import("./commands/model-bench.js");
-    if (o.backend !== "wasm" && o.backend !== "cpu")
-      throw new CommanderArgError(`--backend must be wasm or cpu, got "${o.backend}"`);
     const r = await benchModelCommand({
       backend: o.backend,
       transitions: o.transitions,
@@ -121,12 +125,10 @@ bench
   )
   .option("--updates <n>", "timed updates per mode (after 2 warm-up updates)", int("updates", 2), 20)
   .option("--workers <n>", "env worker threads (default: cores)", int("workers", 1))
-  .option("--backend <name>", "tensor backend: wasm or cpu", "wasm")
+  .option("--backend <name>", "tensor backend: wasm or cpu", backend, "wasm")
   .option("--json", "print JSON only")
-  .action(async (o: { updates: number; workers?: number; backend: string; json?: boolean }) => {
+  .action(async (o: { updates: number; workers?: number; backend: "wasm" | "cpu"; json?: boolean }) => {
     const { benchTrain } = await import("../train/index.js");
-    if (o.backend !== "wasm" && o.backend !== "cpu")
-      throw new CommanderArgError(`--backend must be wasm or cpu, got "${o.backend}"`);
     const r = await benchTrain({
       updates: o.updates,
       workers: o.workers,

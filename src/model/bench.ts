@@ -131,32 +131,10 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
     const inferReps = opts.inferReps ?? 200;
     // Acting as in a rollout: every call on new states (consecutive rows of the recording, cycling), after a
     // warm-up long enough for the JIT and tfjs's kernel caches (a run makes ~10⁵ act calls; the first few
-    // dozen are several times slower and would dominate a short measurement).
-    const timeAct = (B: number): number => {
-      const slices = Array.from({ length: Math.max(1, Math.floor(T / B)) }, (_, i) =>
-        sliceBatch(
-          batch,
-          Int32Array.from({ length: B }, (_, j) => (i * B + j) % T),
-          C,
-          A,
-        ),
-      );
-      for (let r = 0; r < ACT_WARMUP; r++) policy.act(slices[r % slices.length], { rng });
-      const ts: number[] = [];
-      for (let r = 0; r < inferReps; r++) {
-        const b = slices[r % slices.length];
-        const t0 = performance.now();
-        policy.act(b, { rng });
-        ts.push(performance.now() - t0);
-      }
-      return median(ts);
-    };
-    const infer1 = timeAct(1);
-    const infer16 = timeAct(Math.min(16, T));
-    const infer64 = timeAct(Math.min(64, T));
-    // As the trainer acts: the logic stream's cache on, cleared every 128 calls (one rollout of the default
-    // 16 envs × 128 steps covers the 2,048 recorded states once, so repeated masks hit as they would).
-    const actRollout = (B: number): number => {
+    // dozen are several times slower and would dominate a short measurement). `cached`: as the trainer acts,
+    // with the logic stream's cache, cleared every 128 calls (one rollout of the default 16 envs × 128 steps
+    // covers the 2,048 recorded states once, so repeated masks hit as they would).
+    const timeAct = (B: number, cached = false): number => {
       const slices = Array.from({ length: Math.max(1, Math.floor(T / B)) }, (_, i) =>
         sliceBatch(
           batch,
@@ -167,15 +145,18 @@ export async function benchModel(opts: BenchOptions): Promise<BenchResult> {
       );
       const ts: number[] = [];
       for (let r = 0; r < ACT_WARMUP + inferReps; r++) {
-        if (r % ROLLOUT_CALLS === 0) policy.clearLogicCache();
+        if (cached && r % ROLLOUT_CALLS === 0) policy.clearLogicCache();
         const t0 = performance.now();
-        policy.act(slices[r % slices.length], { rng, cacheLogic: true });
+        policy.act(slices[r % slices.length], { rng, cacheLogic: cached });
         if (r >= ACT_WARMUP) ts.push(performance.now() - t0);
       }
       policy.clearLogicCache();
       return median(ts);
     };
-    const act16 = actRollout(Math.min(16, T));
+    const infer1 = timeAct(1);
+    const infer16 = timeAct(Math.min(16, T));
+    const infer64 = timeAct(Math.min(64, T));
+    const act16 = timeAct(Math.min(16, T), true);
     log(
       `inference: B=1 ${infer1.toFixed(2)} ms, B=16 ${infer16.toFixed(2)} ms, B=64 ${infer64.toFixed(2)} ms; ` +
         `acting in a rollout (logic cache) B=16 ${act16.toFixed(2)} ms`,

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvalidArgumentError } from "../util/index.js";
+import type { TrainConfig } from "../run/index.js";
 import { resolveConfig } from "./config.js";
 import { train } from "./trainer.js";
 
@@ -44,11 +45,12 @@ export interface TrainBenchResult {
 }
 
 async function runMode(
+  base: TrainConfig,
   pipeline: "on" | "off",
   o: Required<Pick<TrainBenchOptions, "updates" | "warmup">> & TrainBenchOptions,
   dir: string,
 ): Promise<TrainModeResult> {
-  const config = resolveConfig({ flags: { expName: `bench-${pipeline}`, outDir: dir, pipeline } });
+  const config: TrainConfig = { ...base, expName: `bench-${pipeline}`, outDir: dir, pipeline };
   const cores = availableParallelism();
   let start: { wall: number; cpu: NodeJS.CpuUsage } | null = null;
   const stamps: number[] = [];
@@ -98,9 +100,10 @@ export async function benchTrain(opts: TrainBenchOptions = {}): Promise<TrainBen
   const dir = mkdtempSync(join(tmpdir(), "tedg-bench-train-"));
   try {
     const o = { ...opts, updates, warmup };
-    const sync = await runMode("off", o, dir);
-    const pipelined = await runMode("on", o, dir);
+    // The default config; each mode runs it in its own folder with its own pipeline setting.
     const config = resolveConfig({ flags: { expName: "bench", outDir: dir } });
+    const sync = await runMode(config, "off", o, dir);
+    const pipelined = await runMode(config, "on", o, dir);
     const round = (m: TrainModeResult): TrainModeResult => ({
       steps_per_sec: Math.round(m.steps_per_sec),
       cpu_util: Math.round(m.cpu_util * 1000) / 1000,

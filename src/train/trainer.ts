@@ -382,9 +382,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   const writeCheckpoint = async (dir: string) => {
     saveCheckpoint(dir, {
       state: boundary,
-      weights: weightsToBlobs(
-        boundaryLearner?.weights ?? (pipelined ? await learner.weights() : policy.getWeights()),
-      ),
+      weights: weightsToBlobs(boundaryLearner?.weights ?? (await learner.weights())),
       optimizer: boundaryLearner?.optimizer ?? (await learner.optimizerState()),
       behaviour: boundaryBehaviour,
     });
