@@ -71,6 +71,15 @@ export const ModelConfigSchema = z
          * differ by ≈ 0.01 and the offsets decided most states). "none": the raw logits (the original's router).
          */
         normalize: z.enum(["none", "per-expert"]).default("none"),
+        /**
+         * "opinion": the graph's opinion is the routing prior and the router learns a bounded correction to it,
+         * α = route((log g + R·tanh(z/R)) / τ) with R = `residual` (see router.ts); on states without an opinion
+         * (g uniform) the router alone decides. "none": α = route(z/τ), the graph only steers through the
+         * alignment loss. Without a graph opinion (arch "moe", "ppo") this setting has no effect.
+         */
+        prior: z.enum(["none", "opinion"]).default("none"),
+        /** R: the most, in nats, by which the router may raise or lower one expert's log-opinion (prior "opinion"). */
+        residual: z.number().positive().default(1),
       })
       .strict()
       .prefault({}),

@@ -273,7 +273,11 @@ class MoePolicy implements Policy {
         opinion && this.router.bias.some((v) => v !== 0)
           ? confidentRows(opinion.probs.dataSync(), opinion.valid, K, this.confidence)
           : undefined;
-      const r = this.router.forward(joint, unbiased);
+      const prior =
+        opinion && this.config.router.prior === "opinion"
+          ? { opinion: opinion.probs, residual: this.config.router.residual }
+          : undefined;
+      const r = this.router.forward(joint, unbiased, prior);
       alpha = r.alpha;
       routerLogits = r.logits;
     } else {

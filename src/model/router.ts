@@ -5,6 +5,16 @@
  *   z' = norm(z) + b·[row not confident] optional per-expert normalisation, loss-free balance bias
  *   α = route(z' ; mode, τ)              softmax / sparsemax / entmax-1.5 / top-2 at temperature τ
  *
+ * With the graph's opinion g as the routing prior (config router.prior "opinion"), the router only corrects it:
+ *
+ *   α = route(log g + R·tanh(z'/R) ; mode, τ)
+ *
+ * g is a constant here (stop-gradient: the router cannot reshape the graph's opinion to suit itself), and the
+ * correction is bounded by R nats per expert, so an expert the graph favours by more than e^(2R) stays in front
+ * whatever the router learns. Where the graph has no opinion g is uniform and the router alone decides. Why a
+ * prior and not only the alignment loss: a free router reads features rich enough to find a situational split of
+ * its own, so a graph whose rules are scrambled still ended up with experts split by situation (docs/model.md).
+ *
  * τ and the mode come from the training phase (`setRouting`), the balance bias from the trainer's balancer
  * (`stepBalance`), the normalisation statistics from fresh router logits (`setLogitStats`); each is saved with the
  * weights as a named buffer. The bias is never added on rows where the graph's opinion is confident, so load
@@ -18,6 +28,8 @@ import type { NamedArray, ParamStore } from "./params.js";
 import { route, validateRouting, type Routing } from "./routing.js";
 
 export const ROUTER_OUT_GAIN = 0.1;
+/** Floor of the opinion's shares before the log (an expert with no enabled operator has share 0). */
+export const OPINION_LOG_FLOOR = 1e-3;
 /** Buffer names among the weights (like BatchNorm's running statistics: saved, not trained). */
 export const ROUTER_BIAS = "router.balance_bias";
 export const ROUTER_LOGIT_MEAN = "router.logit_mean";
@@ -111,7 +123,7 @@ export class Router {
    * α for the joint features. `unbiased[b]` = 1 marks rows the balance bias must not touch (the graph is
    * confident there); undefined: the bias applies to every row.
    */
-  forward(joint: tf.Tensor2D, unbiased?: Uint8Array): RouterOutput {
+  forward(joint: tf.Tensor2D, unbiased?: Uint8Array, prior?: RoutingPrior): RouterOutput {
     const logits = this.mlp.apply(joint);
     let z = this.normalize === "per-expert" ? normalizeLogits(logits, this.stats) : logits;
     if (this.biasValue.some((v) => v !== 0)) {
@@ -121,6 +133,7 @@ export class Router {
       for (let r = 0; r < B; r++) if (!unbiased?.[r]) b.set(this.biasValue, r * K);
       z = tf.add(z, tf.tensor2d(b, [B, K])) as tf.Tensor2D;
     }
+    if (prior) z = withPrior(z, prior);
     return { logits, alpha: route(z, this.routingValue) };
   }
 
@@ -141,6 +154,25 @@ export class Router {
       std: w.get(ROUTER_LOGIT_STD)?.values ?? new Float32Array(K).fill(1),
     });
   }
+}
+
+/** The graph's opinion as a routing prior: α = route(log g + R·tanh(z/R)). */
+export interface RoutingPrior {
+  /** g [B, K], each row a distribution (used as a constant). */
+  opinion: tf.Tensor2D;
+  /** R > 0: the bound, in nats, of the router's correction to each expert's log-opinion. */
+  residual: number;
+}
+
+/** log max(g, floor) + R·tanh(z/R): the router's logits as a bounded correction of the graph's log-opinion. */
+export function withPrior(z: tf.Tensor2D, prior: RoutingPrior): tf.Tensor2D {
+  const R = prior.residual;
+  if (!(Number.isFinite(R) && R > 0))
+    throw new InvalidArgumentError("router residual bound", R, "a finite number > 0");
+  if (prior.opinion.shape[0] !== z.shape[0] || prior.opinion.shape[1] !== z.shape[1])
+    throw new InvalidArgumentError("opinion shape", prior.opinion.shape, `[${z.shape}] (router logits)`);
+  const logG = tf.log(tf.maximum(stopGradient(prior.opinion), OPINION_LOG_FLOOR));
+  return tf.add(logG, tf.mul(tf.tanh(tf.div(z, R)), R)) as tf.Tensor2D;
 }
 
 /**
