@@ -35,6 +35,8 @@ async function main(): Promise<void> {
   const go = new Promise<number>((resolve) =>
     process.on("message", (m: { type: string; seconds: number }) => m.type === "go" && resolve(m.seconds)),
   );
+  // The bench went away (crashed or was interrupted): stop rather than publish into a server nobody reads.
+  process.on("disconnect", () => process.exit(1));
   await send({ type: "ready" });
   const seconds = await go;
   const end = performance.now() + seconds * 1000;
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
     bytes += data.length;
   }
   await send({ type: "done", actor: cfg.actor, published, bytes, waitSeconds: waitMs / 1000 });
+  process.removeAllListeners("disconnect");
   await broker.close();
   process.disconnect();
 }

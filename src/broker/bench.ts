@@ -287,18 +287,22 @@ interface ActorHandle {
 }
 
 /** Forks an actor and resolves once it is connected and has encoded its segment. */
-function startActor(cfg: {
-  url: string;
-  run: string;
-  group: string;
-  file: string;
-  actor: string;
-  maxLen: number;
-  backlog: number;
-}): Promise<ActorHandle> {
+function startActor(
+  cfg: {
+    url: string;
+    run: string;
+    group: string;
+    file: string;
+    actor: string;
+    maxLen: number;
+    backlog: number;
+  },
+  procs: ChildProcess[],
+): Promise<ActorHandle> {
   const proc = fork(new URL("./bench-actor.js", import.meta.url), [JSON.stringify(cfg)], {
     stdio: ["ignore", "ignore", "pipe", "ipc"],
   });
+  procs.push(proc);
   let stderr = "";
   proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   let resolveReady: () => void;
@@ -335,6 +339,8 @@ export async function benchBroker(opts: BrokerBenchOptions = {}): Promise<Broker
   const tmp = mkdtempSync(join(tmpdir(), "tedg-bench-broker-"));
   const file = join(tmp, "segment.bin");
   writeFileSync(file, encoded);
+  const removeTmp = () => rmSync(tmp, { recursive: true, force: true });
+  process.once("exit", removeTmp);
   const server = await LocalRedis.start();
   const broker = new RedisBroker(parseBrokerUrl(server.url), { name: "tedg-bench-learner" });
   const runs: BrokerBenchRun[] = [];
@@ -352,7 +358,8 @@ export async function benchBroker(opts: BrokerBenchOptions = {}): Promise<Broker
   } finally {
     await broker.close();
     await server.stop();
-    rmSync(tmp, { recursive: true, force: true });
+    process.off("exit", removeTmp);
+    removeTmp();
   }
   return {
     segment: {
@@ -396,18 +403,23 @@ async function benchOnce(
   const names = Array.from({ length: o.K }, (_, i) => `bench-actor-${i}`);
   const check = validator(o.ref, run, new Set(names));
   const actors: ActorHandle[] = [];
+  // Every forked process, so that none outlives a failed start of another.
+  const procs: ChildProcess[] = [];
   try {
     const started = await Promise.all(
       names.map((actor) =>
-        startActor({
-          url: server.url,
-          run,
-          group,
-          file: o.file,
-          actor,
-          maxLen: o.maxLen,
-          backlog: o.maxLen - o.K,
-        }),
+        startActor(
+          {
+            url: server.url,
+            run,
+            group,
+            file: o.file,
+            actor,
+            maxLen: o.maxLen,
+            backlog: o.maxLen - o.K,
+          },
+          procs,
+        ),
       ),
     );
     actors.push(...started);
@@ -500,8 +512,7 @@ async function benchOnce(
       actor_wait_seconds: round(reps.reduce((s, r) => s + r.waitSeconds, 0)),
     };
   } finally {
-    for (const a of actors)
-      if (a.proc.exitCode === null && a.proc.signalCode === null) a.proc.kill("SIGKILL");
+    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
     await broker.redis.del(key);
   }
 }

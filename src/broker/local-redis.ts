@@ -38,7 +38,10 @@ export function freeLoopbackPort(): Promise<number> {
 
 export class LocalRedis {
   private proc: ChildProcess | null;
-  private readonly killOnExit = () => this.proc?.kill("SIGKILL");
+  private readonly killOnExit = () => {
+    this.proc?.kill("SIGKILL");
+    rmSync(this.dir, { recursive: true, force: true });
+  };
 
   private constructor(
     readonly port: number,

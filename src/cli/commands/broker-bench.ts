@@ -27,6 +27,8 @@ export function registerBrokerBench(bench: Command, int: IntParser): void {
       }) => {
         // Loaded on use: the bench records real play (the engine and the model's feature code).
         const { benchBroker, parseActorCounts } = await import("../../broker/index.js");
+        // Exit through process.exit on a signal, so the throwaway redis-server is killed with us ("exit" hook).
+        for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => process.exit(130));
         const r = await benchBroker({
           actors: parseActorCounts(o.actors),
           seconds: o.seconds,
