@@ -13,3 +13,14 @@ export {
   type SegmentMeta,
 } from "./segment.js";
 export { RedisBroker, runKeys, type BrokerOptions, type StreamEntry } from "./redis-broker.js";
+export { LocalRedis, redisServerVersion, freeLoopbackPort, type LocalRedisOptions } from "./local-redis.js";
+export { groupLag } from "./group-lag.js";
+export {
+  benchBroker,
+  buildBenchSegment,
+  parseActorCounts,
+  resolveBenchOptions,
+  type BrokerBenchOptions,
+  type BrokerBenchResult,
+  type BrokerBenchRun,
+} from "./bench.js";

@@ -12,6 +12,7 @@ import { loadRecording, keyName } from "../env/index.js";
 import { formatEvalStep, replayEpisode } from "../eval/index.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerCompareCommand } from "./commands/compare.js";
+import { registerBrokerBench } from "./commands/broker-bench.js";
 
 /** The bench commands' --backend value, checked when the options are parsed. */
 function backend(v: string): "wasm" | "cpu" {
@@ -137,6 +138,8 @@ bench
     });
     console.log(o.json ? JSON.stringify(r) : JSON.stringify(r, null, 2));
   });
+
+registerBrokerBench(bench, int);
 
 registerGraphCommands(program, int);
 registerTrainCommand(program, int);
