@@ -13,3 +13,4 @@ export {
   type SegmentMeta,
 } from "./segment.js";
 export { RedisBroker, runKeys, type BrokerOptions, type StreamEntry } from "./redis-broker.js";
+export { encodeWeights, decodeWeights, WEIGHTS_MAGIC, type WireWeights } from "./weights-wire.js";
