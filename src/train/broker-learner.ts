@@ -13,9 +13,11 @@
  *     with the PPO ratio against the behaviour log-probabilities the actors stored — the off-policy correction of
  *     the pipelined trainer, here for policy lags 0 … max-policy-lag.
  *   - A checkpoint is written after every update; only then are the entries handled since the last one
- *     acknowledged (XACK). A learner killed at any point therefore finds, after `--resume`, every entry it had
- *     not yet checkpointed still pending, and reads those first; entries it had checkpointed but not yet
- *     acknowledged are recognised by their stream id and acknowledged without being counted twice.
+ *     acknowledged (XACK), and the checkpoint lists them. A learner killed at any point therefore finds, after
+ *     `--resume`, every entry it had not yet checkpointed still pending and reads those first; the checkpoint's
+ *     own entries, if the kill cut off their acknowledgement, are acknowledged at start, not counted again.
+ *   - After Redis comes back from a restart the learner reads its pending list again, so an entry delivered by
+ *     a read whose reply was lost is not stranded.
  */
 import { loadBuiltinGraph } from "../knowledge/index.js";
 import { graphFingerprint, initBackend } from "../model/index.js";
@@ -92,7 +94,7 @@ export interface SegmentCounts {
 
 export interface BrokerSummary extends RunSummary {
   segments: SegmentCounts;
-  /** The last stream id whose handling is in the checkpoint (all entries up to it are acknowledged). */
+  /** The newest stream id handled. */
   lastId: string;
 }
 
@@ -102,7 +104,13 @@ interface BrokerExtra {
     counts: SegmentCounts;
     /** Per actor, the highest sequence number consumed, dropped or rejected. */
     lastSeq: Record<string, number>;
+    /** The newest stream id handled. */
     lastId: string;
+    /**
+     * The entries handled since the checkpoint before: acknowledged right after this checkpoint was saved, and
+     * again by a learner resuming from it (in case it died in between).
+     */
+    acked: string[];
     elapsedS: number;
   };
 }
@@ -181,6 +189,7 @@ export async function trainWithBroker(
   let counts = freshCounts();
   let lastSeq: Record<string, number> = {};
   let lastId = "0-0";
+  let resumeAcks: string[] = [];
   let optimizerStart: TensorBlobs | undefined;
   const best = {
     metric: `score_avg${config.bestWindow}`,
@@ -210,6 +219,7 @@ export async function trainWithBroker(
     counts = structuredClone(extra.counts);
     lastSeq = { ...extra.lastSeq };
     lastId = extra.lastId;
+    resumeAcks = extra.acked ?? [];
     elapsedBefore = extra.elapsedS;
     trimMetricsForResume(folder.metricsFile, { episode, update });
   }
@@ -249,6 +259,7 @@ export async function trainWithBroker(
   let recentScores: number[] = [];
   // Entries handled since the last checkpoint (acknowledged right after the next one).
   let toAck: string[] = [];
+  const handled = new Set<string>();
   try {
     await broker.connect();
     if (resumeFrom) log.line(`Resuming ${folder.dir} from ${resumeFrom.checkpoint} (update ${update})`);
@@ -293,7 +304,13 @@ export async function trainWithBroker(
       nanRollbacks,
       config,
       extra: {
-        broker: { counts: structuredClone(counts), lastSeq: { ...lastSeq }, lastId, elapsedS: elapsed() },
+        broker: {
+          counts: structuredClone(counts),
+          lastSeq: { ...lastSeq },
+          lastId,
+          acked: [...toAck],
+          elapsedS: elapsed(),
+        },
       } satisfies BrokerExtra as unknown as Record<string, unknown>,
     });
     const checkpoint = async (dir: string) => {
@@ -303,9 +320,10 @@ export async function trainWithBroker(
         optimizer: await learner.optimizerState(),
       });
       lastCheckpoint = dir;
-      // Everything handled up to lastId is in the checkpoint now.
+      // Everything handled so far is in the checkpoint now.
       await broker.ack(run, LEARNER_GROUP, toAck);
       toAck = [];
+      handled.clear();
     };
 
     /** Decides what to do with one entry; returns the segment to train on, or null. */
@@ -359,7 +377,14 @@ export async function trainWithBroker(
     };
 
     // Entries delivered before a crash and not acknowledged come first (oldest first), then new ones.
+    // A checkpoint's entries whose acknowledgement a crash may have cut off.
+    if (resumeAcks.length) await broker.ack(run, LEARNER_GROUP, resumeAcks);
     let pendingCursor: string | null = "0-0";
+    // After a reconnection, a read whose reply was lost may have left entries delivered but never seen here:
+    // the pending list is read again (entries handled or queued already are skipped).
+    broker.redis.on("ready", () => {
+      pendingCursor = "0-0";
+    });
     const nextEntries = async (): Promise<StreamEntry[]> => {
       if (pendingCursor !== null) {
         const got = await broker.readOwnPending(run, LEARNER_GROUP, LEARNER_CONSUMER, 64, pendingCursor);
@@ -380,6 +405,7 @@ export async function trainWithBroker(
 
     // Read but not yet handled (they stay pending in the group until handled and checkpointed).
     const queue: StreamEntry[] = [];
+    const queued = new Set<string>();
     // A fresh run is resumable before its first update too.
     if (!resumeFrom) await checkpoint(folder.checkpointDir(0));
     for (;;) {
@@ -394,16 +420,18 @@ export async function trainWithBroker(
       let envs = 0;
       const tWait = performance.now();
       while (envs < config.envs && !opts.signal?.aborted) {
-        if (queue.length === 0) queue.push(...(await nextEntries()));
+        if (queue.length === 0)
+          for (const e of await nextEntries())
+            if (!queued.has(e.id) && !handled.has(e.id)) {
+              queued.add(e.id);
+              queue.push(e);
+            }
         const e = queue.shift();
         if (!e) continue;
-        if (!idAfter(e.id, lastId)) {
-          // Handled and checkpointed before a crash, not yet acknowledged: acknowledge, count nothing.
-          log.line(`segment ${e.id}: already in the checkpoint (redelivered), acknowledged`);
-          await broker.ack(run, LEARNER_GROUP, [e.id]);
-          continue;
-        }
-        lastId = e.id;
+        queued.delete(e.id);
+        if (handled.has(e.id)) continue;
+        if (idAfter(e.id, lastId)) lastId = e.id;
+        handled.add(e.id);
         toAck.push(e.id);
         const seg = handle(e);
         if (seg) {
@@ -491,6 +519,7 @@ export async function trainWithBroker(
         policy_lag: lags.reduce((a, b) => a + b, 0) / lags.length,
         policy_lag_max: Math.max(...lags),
         segments: segs.length,
+        segment_ids: segs.map((s) => `${s.meta.actor}#${s.meta.seq}`),
         actors: [...new Set(segs.map((s) => s.meta.actor))].length,
         segments_consumed: counts.consumed,
         segments_dropped_lag: counts.dropped_lag,

@@ -1,0 +1,297 @@
+/**
+ * Training across processes through a real redis-server: a learner (`tedg train --broker`) and actor processes
+ * (`tedg actor`), all spawned from bin/tedg.js, for more than five updates, through the faults the design must
+ * survive:
+ *   - bad entries (another run, a mismatched config hash, a mismatched graph hash, corrupt bytes, an entry above
+ *     --max-segment-mb) are each rejected, counted and logged, and the learner goes on;
+ *   - an actor killed with SIGKILL: the learner goes on with the other, and a new actor joins;
+ *   - Redis stopped and restarted (append-only file): learner and actors reconnect and go on;
+ *   - the learner killed with SIGKILL and resumed with --resume: it continues from its checkpoint.
+ * At the end every stream entry is accounted for: consumed + dropped for lag + rejected (the last checkpoint's
+ * counts) + still pending + never delivered = the entries in the stream; no segment was trained on twice and no
+ * game seed played twice.
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  RedisBroker,
+  decodeSegment,
+  encodeSegment,
+  parseBrokerUrl,
+  type SegmentMeta,
+} from "../../src/broker/index.js";
+import { loadCheckpoint, resolveCheckpoint } from "../../src/run/index.js";
+import { LEARNER_GROUP, REJECT_REASONS, type RunInfo, type SegmentCounts } from "../../src/train/index.js";
+import { projectRoot } from "../../src/util/index.js";
+import { TestRedis, redisAvailable } from "./redis-server.js";
+
+const skip = !redisAvailable() && "redis-server is not installed";
+const RUN = "dist";
+
+/** A spawned tedg process with its output collected. */
+class Tedg {
+  readonly proc: ChildProcess;
+  out = "";
+  readonly exited: Promise<number | null>;
+  constructor(
+    readonly name: string,
+    args: string[],
+  ) {
+    this.proc = spawn(process.execPath, [join(projectRoot(), "bin", "tedg.js"), ...args], {
+      cwd: projectRoot(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.proc.stdout!.on("data", (d: Buffer) => (this.out += d.toString()));
+    this.proc.stderr!.on("data", (d: Buffer) => (this.out += d.toString()));
+    this.exited = new Promise((resolve) => this.proc.on("exit", (code) => resolve(code)));
+  }
+  get pid(): number {
+    return this.proc.pid!;
+  }
+  async kill(signal: NodeJS.Signals): Promise<number | null> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
+    return this.exited;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("distributed training (learner + actor processes, real redis-server)", { skip }, () => {
+  let redis: TestRedis;
+  let dir: string;
+  let client: RedisBroker;
+  const procs: Tedg[] = [];
+  const start = (name: string, args: string[]) => {
+    const p = new Tedg(name, args);
+    procs.push(p);
+    return p;
+  };
+  const logs = () => procs.map((p) => `--- ${p.name} (pid ${p.pid}) ---\n${p.out.slice(-3000)}`).join("\n");
+  const runDir = () => join(dir, "runs", RUN);
+  const updateRecords = (): Record<string, unknown>[] => {
+    const f = join(runDir(), "metrics.jsonl");
+    if (!existsSync(f)) return [];
+    return readFileSync(f, "utf8")
+      .split("\n")
+      .filter((l) => l.includes('"type":"update"'))
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as Record<string, unknown>];
+        } catch {
+          return []; // a line being written
+        }
+      });
+  };
+  const waitFor = async (what: string, cond: () => boolean | Promise<boolean>, ms = 40_000) => {
+    const t0 = Date.now();
+    while (!(await cond())) {
+      if (Date.now() - t0 > ms) assert.fail(`timed out after ${ms} ms waiting for ${what}\n${logs()}`);
+      await sleep(100);
+    }
+  };
+  const actorArgs = () => ["actor", "--broker", redis.url, "--run", RUN, "--envs", "1", "--workers", "1"];
+
+  before(async () => {
+    redis = await TestRedis.start();
+    dir = mkdtempSync(join(tmpdir(), "tedg-dist-"));
+    client = new RedisBroker(parseBrokerUrl(redis.url), { name: "test" });
+    await client.connect();
+    // Few envs, short rollouts and episodes, a tiny model: updates take a fraction of a second.
+    writeFileSync(
+      join(dir, "tiny.json"),
+      JSON.stringify({
+        episodes: 100000,
+        maxSteps: 24,
+        envs: 2,
+        rolloutSteps: 16,
+        checkpointEvery: 100000,
+        ppo: { minibatchSize: 16, epochs: 1 },
+        model: {
+          visual: { cropHidden: 32, hidden: 32, glyphHashBuckets: 16 },
+          gat: { dim: 8, heads: 2, logicDim: 16 },
+          router: { hidden: [16] },
+          experts: { hidden: [16] },
+          critic: { hidden: [16] },
+        },
+      }),
+    );
+  });
+
+  after(async () => {
+    for (const p of procs) await p.kill("SIGKILL");
+    await client?.close();
+    await redis?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(
+    "survives bad entries, a killed actor, a Redis restart and a killed learner, and accounts for every segment",
+    { timeout: 150_000 },
+    async (t) => {
+      const learnerArgs = ["train", "--broker", redis.url, "--no-progress", "--max-segment-mb", "1"];
+      const learner1 = start("learner", [
+        ...learnerArgs,
+        ...[
+          "--preset",
+          "demo",
+          "--config",
+          join(dir, "tiny.json"),
+          "--exp-name",
+          RUN,
+          "--out",
+          join(dir, "runs"),
+        ],
+      ]);
+      await waitFor("the run info", async () => (await client.getRunInfo(RUN)) !== null);
+      const info = (await client.getRunInfo(RUN)) as RunInfo;
+
+      // Bad entries, before any actor: each must be rejected with its reason.
+      const valid: SegmentMeta = {
+        run: RUN,
+        configHash: info.configHash,
+        graphHash: info.graphHash,
+        actor: "intruder",
+        version: 0,
+        seeds: [],
+        episodes: [],
+        shape: {},
+        t: 16,
+        prior: null,
+        seq: 0,
+      };
+      const bad = (meta: Partial<SegmentMeta>) =>
+        encodeSegment({ meta: { ...valid, ...meta }, arrays: { x: new Float32Array(4) } });
+      await client.publishSegment(RUN, bad({ run: "another-run" }), 1000);
+      await client.publishSegment(RUN, bad({ configHash: "0".repeat(64) }), 1000);
+      await client.publishSegment(RUN, bad({ graphHash: "f".repeat(64) }), 1000);
+      const corrupt = Buffer.from(bad({}));
+      corrupt.write("{{{{", 12, "latin1"); // the header is no longer JSON
+      await client.publishSegment(RUN, corrupt, 1000);
+      await client.publishSegment(RUN, Buffer.alloc(1.5 * 2 ** 20, 7), 1000);
+
+      const a = start("actor A", actorArgs());
+      const b = start("actor B", actorArgs());
+      const byActor = (pid: number, from = 0) =>
+        updateRecords()
+          .slice(from)
+          .some((r) => (r.segment_ids as string[]).some((id) => id.includes(`/${pid}@`)));
+      await waitFor(
+        "2 updates with A's and B's segments",
+        () => updateRecords().length >= 2 && byActor(a.pid) && byActor(b.pid),
+      );
+      for (const reason of ["run", "config_hash", "graph_hash", "corrupt", "oversized"])
+        assert.match(
+          learner1.out,
+          new RegExp(`rejected \\(${reason}\\)`),
+          `a log line for the ${reason} rejection`,
+        );
+
+      // An actor dies with SIGKILL; the learner goes on with B, and a new actor C joins.
+      await a.kill("SIGKILL");
+      const c = start("actor C", actorArgs());
+      await waitFor("actor C's segments in an update", () => byActor(c.pid));
+      assert.equal(learner1.proc.exitCode, null, `the learner runs on\n${logs()}`);
+
+      // Redis stops and comes back (append-only file): everyone reconnects and training goes on with B and C.
+      await redis.down();
+      await sleep(1000);
+      await redis.up();
+      const atRestart = updateRecords().length;
+      await waitFor(
+        "B and C after the restart",
+        () => byActor(b.pid, atRestart) && byActor(c.pid, atRestart),
+      );
+
+      // The learner dies with SIGKILL and is resumed from its run folder.
+      await waitFor("5 updates", () => updateRecords().length >= 5);
+      await learner1.kill("SIGKILL");
+      const done = Number(loadCheckpoint(resolveCheckpoint(runDir()).checkpoint).state.counters.update);
+      const learner2 = start("learner (resumed)", [
+        ...learnerArgs,
+        ...["--resume", runDir(), "--max-updates", String(done + 2)],
+      ]);
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([
+        learner2.exited,
+        new Promise((r) => (timer = setTimeout(() => r("timeout"), 60_000))),
+      ]);
+      clearTimeout(timer);
+      assert.equal(code, 0, `the resumed learner finished its updates\n${logs()}`);
+      assert.match(learner2.out, /Resuming/);
+      for (const p of [b, c]) assert.equal(await p.kill("SIGTERM"), 0, `${p.name} stops cleanly\n${logs()}`);
+
+      // Accounting: the last checkpoint's counts plus what is still in the group = every entry in the stream.
+      const ck = loadCheckpoint(resolveCheckpoint(runDir()).checkpoint).state;
+      assert.equal(ck.counters.update, done + 2);
+      const counts = (ck.extra as { broker: { counts: SegmentCounts } }).broker.counts;
+      const rejected = REJECT_REASONS.reduce((s, r) => s + counts.rejected[r], 0);
+      const published = await client.streamLength(RUN);
+      const pending = await client.pending(RUN, LEARNER_GROUP);
+      const undelivered = await client.groupLag(RUN, LEARNER_GROUP);
+      assert.notEqual(undelivered, null);
+      assert.equal(
+        counts.consumed + counts.dropped_lag + rejected + pending + undelivered!,
+        published,
+        `consumed ${counts.consumed} + dropped ${counts.dropped_lag} + rejected ${rejected} + pending ${pending} + ` +
+          `undelivered ${undelivered} = published ${published}`,
+      );
+      for (const r of ["run", "config_hash", "graph_hash", "corrupt", "oversized"] as const)
+        assert.equal(counts.rejected[r], 1, `one entry rejected for ${r}`);
+      assert.equal(counts.rejected.shape, 0);
+
+      // Ground truth from the stream itself: the actors' entries, and which of them repeat a (actor, seq).
+      const entries = (await client.redis.xrangeBuffer(`tedg:${RUN}:segments`, "-", "+")) as [
+        Buffer,
+        Buffer[],
+      ][];
+      const seen = new Set<string>();
+      let repeats = 0;
+      for (const [, fields] of entries) {
+        let m: SegmentMeta;
+        try {
+          m = decodeSegment(fields[1]).meta;
+        } catch {
+          continue;
+        }
+        if (m.actor === "intruder") continue;
+        const key = `${m.actor}#${m.seq}`;
+        if (seen.has(key)) repeats++;
+        seen.add(key);
+      }
+      t.diagnostic(
+        `published ${published}: consumed ${counts.consumed}, dropped ${counts.dropped_lag}, rejected ${rejected} ` +
+          `(duplicates ${counts.rejected.duplicate} of ${repeats} repeats), pending ${pending}, undelivered ${undelivered}`,
+      );
+      assert.ok(counts.rejected.duplicate <= repeats, "only true repeats are rejected as duplicates");
+
+      // Nothing trained twice: the consumed segments of the kept update records are distinct, and as many as
+      // the checkpoint counts; every update is there once, in order.
+      const records = updateRecords();
+      assert.deepEqual(
+        records.map((r) => r.update),
+        Array.from({ length: done + 2 }, (_, i) => i),
+      );
+      const used = records.flatMap((r) => r.segment_ids as string[]);
+      assert.equal(new Set(used).size, used.length, "no segment trained on twice");
+      assert.equal(used.length, counts.consumed);
+      assert.ok(
+        new Set(used.map((u) => u.split("#")[0])).size >= 3,
+        "segments of actors A, B and C were used",
+      );
+      const seeds = readFileSync(join(runDir(), "metrics.jsonl"), "utf8")
+        .split("\n")
+        .filter((l) => l.includes('"type":"episode"'))
+        .map((l) => JSON.parse(l).seed as number);
+      assert.ok(seeds.length > 0);
+      assert.equal(new Set(seeds).size, seeds.length, "no game seed played twice");
+      assert.ok(
+        seeds.every((s) => s < 1_000_000),
+        "training seeds stay below the held-out evaluation seeds",
+      );
+    },
+  );
+});
