@@ -3,7 +3,9 @@
  * (`tedg actor`), all spawned from bin/tedg.js, for more than five updates, through the faults the design must
  * survive:
  *   - bad entries (another run, a mismatched config hash, a mismatched graph hash, corrupt bytes, an entry above
- *     --max-segment-mb) are each rejected, counted and logged, and the learner goes on;
+ *     --max-segment-mb, a shape the learner cannot train on, an exact copy of a consumed entry) are each
+ *     rejected, counted and logged, and the learner goes on; a real segment of policy version 0 replayed after
+ *     five updates is dropped as older than --max-policy-lag (4);
  *   - an actor killed with SIGKILL: the learner goes on with the other, and a new actor joins;
  *   - Redis stopped and restarted (append-only file): learner and actors reconnect and go on;
  *   - the learner killed with SIGKILL and resumed with --resume: it continues from its checkpoint.
@@ -208,6 +210,40 @@ describe("distributed training (learner + actor processes, real redis-server)", 
 
       // The learner dies with SIGKILL and is resumed from its run folder.
       await waitFor("5 updates", () => updateRecords().length >= 5);
+
+      // Entries that look right but must not be trained on: a real segment replayed under another actor's name
+      // with policy version 0 (too old: dropped), the same with a shape the learner cannot use, and an exact
+      // copy of an entry already consumed (a duplicate).
+      const stream = async () =>
+        ((await client.redis.xrangeBuffer(`tedg:${RUN}:segments`, "-", "+")) as [Buffer, Buffer[]][]).map(
+          ([, f]) => f[1],
+        );
+      const firstUsed = (updateRecords()[0].segment_ids as string[])[0];
+      const original = (await stream()).find((d) => {
+        try {
+          const m = decodeSegment(d).meta;
+          return `${m.actor}#${m.seq}` === firstUsed;
+        } catch {
+          return false;
+        }
+      })!;
+      const real = decodeSegment(original);
+      const replay = (meta: Partial<SegmentMeta>) =>
+        encodeSegment({ meta: { ...real.meta, actor: "replayer", ...meta }, arrays: real.arrays });
+      await client.publishSegment(RUN, replay({ seq: 0, version: 0 }), 1000);
+      await client.publishSegment(
+        RUN,
+        replay({ seq: 1, shape: { ...real.meta.shape, crop: (real.meta.shape.crop as number) + 1 } }),
+        1000,
+      );
+      await client.publishSegment(RUN, original, 1000);
+      await waitFor(
+        "the replayed entries handled",
+        () =>
+          /dropped, policy lag/.test(learner1.out) &&
+          /rejected \(shape\)/.test(learner1.out) &&
+          /rejected \(duplicate\)/.test(learner1.out),
+      );
       await learner1.kill("SIGKILL");
       const done = Number(loadCheckpoint(resolveCheckpoint(runDir()).checkpoint).state.counters.update);
       const learner2 = start("learner (resumed)", [
@@ -241,7 +277,9 @@ describe("distributed training (learner + actor processes, real redis-server)", 
       );
       for (const r of ["run", "config_hash", "graph_hash", "corrupt", "oversized"] as const)
         assert.equal(counts.rejected[r], 1, `one entry rejected for ${r}`);
-      assert.equal(counts.rejected.shape, 0);
+      assert.equal(counts.rejected.shape, 1, "one entry rejected for its shape");
+      assert.ok(counts.dropped_lag >= 1, "the replayed version-0 segment was dropped as too old");
+      assert.ok(counts.rejected.duplicate >= 1, "the copied entry was rejected as a duplicate");
 
       // Ground truth from the stream itself: the actors' entries, and which of them repeat a (actor, seq).
       const entries = (await client.redis.xrangeBuffer(`tedg:${RUN}:segments`, "-", "+")) as [
@@ -257,7 +295,7 @@ describe("distributed training (learner + actor processes, real redis-server)", 
         } catch {
           continue;
         }
-        if (m.actor === "intruder") continue;
+        if (m.actor === "intruder" || m.actor === "replayer") continue;
         const key = `${m.actor}#${m.seq}`;
         if (seen.has(key)) repeats++;
         seen.add(key);
