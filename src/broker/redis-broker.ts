@@ -76,6 +76,33 @@ export class RedisBroker {
     await this.redis.connect();
   }
 
+  /**
+   * Connects, waiting out a broker that is not up yet (retrying with the same capped backoff as reconnection,
+   * each failure logged once); rejects only when the broker refuses the credentials.
+   */
+  async connectPatiently(): Promise<void> {
+    const r = this.redis;
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        r.off("ready", onReady);
+        r.off("error", onError);
+      };
+      const onReady = () => {
+        done();
+        resolve();
+      };
+      const onError = (e: Error) => {
+        if (!/NOAUTH|WRONGPASS|invalid password|invalid username/i.test(e.message)) return;
+        done();
+        r.disconnect();
+        reject(new StateError(`broker ${this.address.display} refused the credentials: ${e.message}`));
+      };
+      r.on("ready", onReady);
+      r.on("error", onError);
+      r.connect().catch(() => {});
+    });
+  }
+
   /** Creates the run's consumer group (and the stream) if missing; new groups start at the stream's end. */
   async ensureGroup(run: string, group: string): Promise<void> {
     try {

@@ -71,8 +71,13 @@ export interface ActorSummary {
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    const end = () => {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", end);
+      resolve();
+    };
+    const t = setTimeout(end, ms);
+    signal?.addEventListener("abort", end, { once: true });
   });
 
 export async function runActor(o: ActorOptions): Promise<ActorSummary> {
@@ -87,7 +92,7 @@ export async function runActor(o: ActorOptions): Promise<ActorSummary> {
   // a new actor: its sequence numbers start again at 0).
   let id = o.id ?? `${hostname()}/${process.pid}`;
   const broker = new RedisBroker(addr, { name: `tedg-actor:${id}`, log });
-  await broker.connect();
+  await broker.connectPatiently();
   let vec: VecEnv | null = null;
   let policy: ReturnType<typeof policyForConfig> | null = null;
   let segments = 0;

@@ -261,7 +261,7 @@ export async function trainWithBroker(
   let toAck: string[] = [];
   const handled = new Set<string>();
   try {
-    await broker.connect();
+    await broker.connectPatiently();
     if (resumeFrom) log.line(`Resuming ${folder.dir} from ${resumeFrom.checkpoint} (update ${update})`);
     else {
       log.line(`Run ${folder.dir}`);

@@ -232,6 +232,12 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   if (resumeFrom) {
     const ck = loadCheckpoint(resumeFrom.checkpoint);
     const s = ck.state;
+    if (!Array.isArray((s.extra as Partial<TrainerExtra>).envs))
+      throw new InvalidArgumentError(
+        "--resume",
+        resumeFrom.checkpoint,
+        "a checkpoint of `tedg train` (this one is of a broker run: resume it with --broker URL)",
+      );
     policy.setWeights(blobsToWeights(ck.behaviour ?? ck.weights));
     if (ck.behaviour) learnerWeights = blobsToWeights(ck.weights);
     optimizerStart = ck.optimizer;
