@@ -252,6 +252,11 @@ export class RedisBroker {
     return base + end - count;
   }
 
+  /** Seeds handed out so far (the counter allocateSeeds adds to; 0 before any). */
+  async seedsAllocated(run: string): Promise<number> {
+    return Number((await this.redis.get(runKeys(run).seeds)) ?? 0);
+  }
+
   async close(): Promise<void> {
     try {
       await this.redis.quit();

@@ -111,6 +111,11 @@ interface BrokerExtra {
      * again by a learner resuming from it (in case it died in between).
      */
     acked: string[];
+    /**
+     * Every game seed any actor of the run can have played lies in [config.seed, seedsEnd): the run's seed
+     * counter when the checkpoint was written (tedg eval keeps held-out seeds out of it).
+     */
+    seedsEnd: number;
     elapsedS: number;
   };
 }
@@ -309,11 +314,14 @@ export async function trainWithBroker(
           lastSeq: { ...lastSeq },
           lastId,
           acked: [...toAck],
+          seedsEnd,
           elapsedS: elapsed(),
         },
       } satisfies BrokerExtra as unknown as Record<string, unknown>,
     });
+    let seedsEnd = config.seed;
     const checkpoint = async (dir: string) => {
+      seedsEnd = config.seed + (await broker.seedsAllocated(run));
       saveCheckpoint(dir, {
         state: snapshot(),
         weights: weightsToBlobs(policy.getWeights()),

@@ -14,7 +14,7 @@
  * game seed played twice.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +28,7 @@ import {
 } from "../../src/broker/index.js";
 import { loadCheckpoint, resolveCheckpoint } from "../../src/run/index.js";
 import { LEARNER_GROUP, REJECT_REASONS, type RunInfo, type SegmentCounts } from "../../src/train/index.js";
+import { trainingSeedRange } from "../../src/eval/index.js";
 import { projectRoot } from "../../src/util/index.js";
 import { TestRedis, redisAvailable } from "./redis-server.js";
 
@@ -207,6 +208,7 @@ describe("distributed training (learner + actor processes, real redis-server)", 
         "B and C after the restart",
         () => byActor(b.pid, atRestart) && byActor(c.pid, atRestart),
       );
+      for (const p of [learner1, b, c]) assert.match(p.out, /reconnected/, `${p.name} reconnected`);
 
       // The learner dies with SIGKILL and is resumed from its run folder.
       await waitFor("5 updates", () => updateRecords().length >= 5);
@@ -330,6 +332,30 @@ describe("distributed training (learner + actor processes, real redis-server)", 
         seeds.every((s) => s < 1_000_000),
         "training seeds stay below the held-out evaluation seeds",
       );
+      // tedg eval keeps held-out seeds out of every seed block the actors had taken at the checkpoint.
+      const seedsEnd = (ck.extra as { broker: { seedsEnd: number } }).broker.seedsEnd;
+      assert.ok(seeds.every((s) => s < seedsEnd));
+      assert.ok(seedsEnd <= (await client.seedsAllocated(RUN)));
+      assert.ok(trainingSeedRange(ck, null)[1] >= seedsEnd);
     },
   );
+});
+
+describe("broker commands and a password-protected redis-server", { skip }, () => {
+  it("an actor without the password, or with a wrong one, stops with an error naming the refusal", async () => {
+    const server = await TestRedis.start({ password: "s3cret" });
+    try {
+      for (const url of [`redis://127.0.0.1:${server.port}`, `redis://:wrong@127.0.0.1:${server.port}`]) {
+        const r = spawnSync(
+          process.execPath,
+          [join(projectRoot(), "bin", "tedg.js"), "actor", "--broker", url, "--run", RUN],
+          { encoding: "utf8", timeout: 30_000, env: { ...process.env, REDIS_PASSWORD: "" } },
+        );
+        assert.equal(r.status, 2, r.stdout + r.stderr);
+        assert.match(r.stderr, /refused the credentials: (NOAUTH|WRONGPASS)/);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
 });
