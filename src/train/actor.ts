@@ -201,7 +201,16 @@ export async function runActor(o: ActorOptions): Promise<ActorSummary> {
     log(`actor ${id}: run "${o.run}", ${N} envs × ${T} steps, acting with weights v${version}`);
 
     // 4. Rollouts.
-    const finished = async () => ((await broker.getRunInfo(o.run)) as RunInfo | null)?.status === "done";
+    // The run's description, read again each round: "done" ends the actor; a new config or graph under the same
+    // run name (a new learner) would have every further segment rejected, so the actor stops instead.
+    const finished = async () => {
+      const now = (await broker.getRunInfo(o.run)) as RunInfo | null;
+      if (now && (now.configHash !== info!.configHash || now.graphHash !== info!.graphHash))
+        throw new StateError(
+          `actor ${id}: run "${o.run}" was restarted with another config or graph; start the actor again`,
+        );
+      return now?.status === "done";
+    };
     for (let throttled = false; ;) {
       if (o.signal?.aborted) break;
       if (o.maxSegments !== undefined && segments >= o.maxSegments) {
