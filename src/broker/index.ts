@@ -24,3 +24,4 @@ export {
   type BrokerBenchResult,
   type BrokerBenchRun,
 } from "./bench.js";
+export { encodeWeights, decodeWeights, WEIGHTS_MAGIC, type WireWeights } from "./weights-wire.js";

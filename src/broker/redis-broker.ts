@@ -4,7 +4,8 @@
  *             MAXLEN ~ maxLen so a stalled learner cannot exhaust the server's memory;
  *   weights   the newest published weights (encoded blob) and `weights:version` its update count; a PUBLISH on
  *             the `weights` channel tells actors a new version exists;
- *   seeds     a counter from which every actor takes a disjoint range of game seeds.
+ *   seeds     a counter from which every actor takes a disjoint range of game seeds;
+ *   info      the run's description (JSON: config, config and graph hashes, …), published by the learner.
  * The learner reads the stream through a consumer group: an entry is delivered to one consumer and stays in the
  * group's pending list until acknowledged, so a learner that dies mid-batch gets it again (XAUTOCLAIM).
  * The client reconnects with capped exponential backoff and queues commands meanwhile.
@@ -35,6 +36,7 @@ export function runKeys(run: string) {
     weightsVersion: `${p}weights:version`,
     channel: `${p}weights`,
     seeds: `${p}seeds`,
+    info: `${p}info`,
   };
 }
 
@@ -72,6 +74,33 @@ export class RedisBroker {
 
   async connect(): Promise<void> {
     await this.redis.connect();
+  }
+
+  /**
+   * Connects, waiting out a broker that is not up yet (retrying with the same capped backoff as reconnection,
+   * each failure logged once); rejects only when the broker refuses the credentials.
+   */
+  async connectPatiently(): Promise<void> {
+    const r = this.redis;
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        r.off("ready", onReady);
+        r.off("error", onError);
+      };
+      const onReady = () => {
+        done();
+        resolve();
+      };
+      const onError = (e: Error) => {
+        if (!/NOAUTH|WRONGPASS|invalid password|invalid username/i.test(e.message)) return;
+        done();
+        r.disconnect();
+        reject(new StateError(`broker ${this.address.display} refused the credentials: ${e.message}`));
+      };
+      r.on("ready", onReady);
+      r.on("error", onError);
+      r.connect().catch(() => {});
+    });
   }
 
   /** Creates the run's consumer group (and the stream) if missing; new groups start at the stream's end. */
@@ -129,6 +158,70 @@ export class RedisBroker {
     return this.redis.xack(runKeys(run).segments, group, ...ids);
   }
 
+  /**
+   * Entries already delivered to `consumer` and not yet acknowledged (what a restarted consumer of the same
+   * name must finish first), oldest first, after stream id `after`.
+   */
+  async readOwnPending(run: string, group: string, consumer: string, count: number, after = "0-0") {
+    const res = (await this.redis.callBuffer(
+      "XREADGROUP",
+      "GROUP",
+      group,
+      consumer,
+      "COUNT",
+      String(count),
+      "STREAMS",
+      runKeys(run).segments,
+      after,
+    )) as [Buffer, [Buffer, Buffer[] | null][]][] | null;
+    // An entry trimmed away (MAXLEN) while pending comes back without fields.
+    return entriesOf((res?.[0]?.[1] ?? []).map(([id, f]) => [id, f ?? []] as [Buffer, Buffer[]]));
+  }
+
+  /**
+   * Entries of the stream not yet delivered to the group (XINFO GROUPS "lag", Redis ≥ 7); null when Redis
+   * cannot tell (an older server, or entries deleted from the middle) or the group does not exist.
+   */
+  async groupLag(run: string, group: string): Promise<number | null> {
+    let groups: unknown[][];
+    try {
+      groups = (await this.redis.xinfo("GROUPS", runKeys(run).segments)) as unknown[][];
+    } catch {
+      return null;
+    }
+    for (const g of groups) {
+      const f = new Map<string, unknown>();
+      for (let i = 0; i + 1 < g.length; i += 2) f.set(String(g[i]), g[i + 1]);
+      if (f.get("name") === group) {
+        const lag = f.get("lag");
+        return typeof lag === "number" ? lag : null;
+      }
+    }
+    return null;
+  }
+
+  /** Entries in the run's stream. */
+  async streamLength(run: string): Promise<number> {
+    return this.redis.xlen(runKeys(run).segments);
+  }
+
+  /** Stores the run's description (JSON). */
+  async setRunInfo(run: string, info: unknown): Promise<void> {
+    await this.redis.set(runKeys(run).info, JSON.stringify(info));
+  }
+
+  /** The run's description, or null before a learner published it. */
+  async getRunInfo(run: string): Promise<unknown> {
+    const s = await this.redis.get(runKeys(run).info);
+    return s === null ? null : JSON.parse(s);
+  }
+
+  /** The version of the newest published weights (null: none yet), without fetching them. */
+  async weightsVersion(run: string): Promise<number | null> {
+    const v = await this.redis.get(runKeys(run).weightsVersion);
+    return v === null ? null : Number(v);
+  }
+
   /** Entries delivered to the group and not yet acknowledged. */
   async pending(run: string, group: string): Promise<number> {
     const res = (await this.redis.xpending(runKeys(run).segments, group)) as [number, ...unknown[]];
@@ -157,6 +250,11 @@ export class RedisBroker {
   async allocateSeeds(run: string, count: number, base: number): Promise<number> {
     const end = await this.redis.incrby(runKeys(run).seeds, count);
     return base + end - count;
+  }
+
+  /** Seeds handed out so far (the counter allocateSeeds adds to; 0 before any). */
+  async seedsAllocated(run: string): Promise<number> {
+    return Number((await this.redis.get(runKeys(run).seeds)) ?? 0);
   }
 
   async close(): Promise<void> {

@@ -35,6 +35,10 @@ export interface SegmentMeta {
   t: number;
   /** ḡ of the segment (UpdateJob.prior). */
   prior: number[] | null;
+  /** The actor's count of segments before this one (0, 1, 2, …): a redelivered or resent entry repeats one. */
+  seq?: number;
+  /** The actor's reward scale (RewardScaler.std) at the segment's end. */
+  rewardStd?: number;
 }
 
 export interface Segment {

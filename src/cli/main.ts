@@ -7,6 +7,7 @@ import { benchEnv } from "./commands/env-bench.js";
 import { play, watch } from "./commands/play.js";
 import { registerGraphCommands } from "./commands/graph.js";
 import { registerTrainCommand } from "./commands/train.js";
+import { registerActorCommand } from "./commands/actor.js";
 import { registerEvalCommand } from "./commands/eval.js";
 import { loadRecording, keyName } from "../env/index.js";
 import { formatEvalStep, replayEpisode } from "../eval/index.js";
@@ -143,6 +144,7 @@ registerBrokerBench(bench, int);
 
 registerGraphCommands(program, int);
 registerTrainCommand(program, int);
+registerActorCommand(program, int);
 registerEvalCommand(program, int);
 registerReportCommand(program);
 registerCompareCommand(program, int);

@@ -220,7 +220,8 @@ export interface EvalResult extends EvalSummary {
 /**
  * The game seeds a run trains on: env i's k-th episode plays seed + k·N + i. Each env's episode count is
  * bounded using the episode budget (ceil(E/N) + 2 rounds, as envs finish at different rates), the episodes
- * the checkpoint's envs had started, and every seed metrics.jsonl lists, whichever reaches furthest.
+ * the checkpoint's envs had started, the seed blocks a broker run's actors took (`extra.broker.seedsEnd`), and
+ * every seed metrics.jsonl lists, whichever reaches furthest.
  */
 export function trainingSeedRange(state: CheckpointState, runDir: string | null): [number, number] {
   const c = state.config;
@@ -233,6 +234,9 @@ export function trainingSeedRange(state: CheckpointState, runDir: string | null)
       if (typeof e?.started === "number") end = Math.max(end, c.seed + e.started * N + i + 1);
     });
   }
+  // A broker run (tedg train --broker): its actors' seed blocks reach up to the run's seed counter.
+  const seedsEnd = (state.extra as { broker?: { seedsEnd?: unknown } }).broker?.seedsEnd;
+  if (typeof seedsEnd === "number") end = Math.max(end, seedsEnd);
   const metrics = runDir ? join(runDir, RUN_FILES.metrics) : null;
   if (metrics && existsSync(metrics)) {
     for (const r of readMetrics(metrics)) {

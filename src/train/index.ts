@@ -152,3 +152,32 @@ export {
   type CheckpointChoice,
 } from "../run/index.js";
 export { train, type TrainOptions, type RunSummary, type EpisodeMetrics } from "./trainer.js";
+export {
+  RolloutCollector,
+  type CollectedRollout,
+  type CollectOptions,
+  type CollectParts,
+  type EnvTrack,
+  type FinishedEpisode,
+} from "./rollout-collector.js";
+export {
+  configHash,
+  parseRunInfo,
+  mergeSegments,
+  checkSegmentShape,
+  LEARNER_GROUP,
+  LEARNER_CONSUMER,
+  RUN_INFO_FORMAT,
+  TRAIN_SEED_LIMIT,
+  type RunInfo,
+} from "./broker-run.js";
+export { runActor, type ActorOptions, type ActorSummary } from "./actor.js";
+export {
+  trainWithBroker,
+  REJECT_REASONS,
+  rejectedTotal,
+  type BrokerTrainOptions,
+  type BrokerSummary,
+  type SegmentCounts,
+  type RejectReason,
+} from "./broker-learner.js";

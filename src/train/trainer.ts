@@ -11,16 +11,14 @@
  * checkpoint stores each env's episode index and the actions of its running episode, and a resumed run replays
  * them. Together with the RNG, scaler, memory and optimizer states this makes `--resume` continue bit-exactly.
  */
-import { VecEnv, type EpisodeInfo } from "../env/index.js";
+import { VecEnv } from "../env/index.js";
 import { loadBuiltinGraph } from "../knowledge/index.js";
 import { initBackend, type NamedArray } from "../model/index.js";
 import { InvalidArgumentError, Rng, type RngState, type TensorBlobs } from "../util/index.js";
 import {
   BatchObserver,
-  Collector,
   EpisodeRoutingSlots,
   NUM_SCORE_ACTIONS,
-  type CollectHooks,
   type RoutingSlotState,
   opinionStats,
   policyForConfig,
@@ -41,7 +39,6 @@ import {
   type TrainConfig,
 } from "../run/index.js";
 import { formatConfig } from "./config.js";
-import { computeGae } from "./gae.js";
 import {
   LocalLearner,
   type Learner,
@@ -52,7 +49,7 @@ import {
 import { TrainingLog } from "./log.js";
 import { type LrScheduleState } from "./phases.js";
 import { RewardScaler } from "./reward-scaler.js";
-import { RolloutBuffer } from "./rollout.js";
+import { RolloutCollector, type EnvTrack, type FinishedEpisode } from "./rollout-collector.js";
 import { WorkerLearner } from "./worker-learner.js";
 
 export interface TrainOptions {
@@ -113,13 +110,6 @@ export interface RunSummary {
   checkpoint: string;
   /** Mean score of the last min(1000, episodes) episodes of this process (resumed runs: since resume). */
   recentScoreMean: number | null;
-}
-
-/** Per-env bookkeeping of the running episode (its routing statistics are in an EpisodeRoutingSlots). */
-interface EnvTrack {
-  /** Episodes this env has started (its VecEnv episode counter). */
-  started: number;
-  actions: number[];
 }
 
 /** What a checkpoint's `extra` holds for the trainer. */
@@ -242,6 +232,12 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   if (resumeFrom) {
     const ck = loadCheckpoint(resumeFrom.checkpoint);
     const s = ck.state;
+    if (!Array.isArray((s.extra as Partial<TrainerExtra>).envs))
+      throw new InvalidArgumentError(
+        "--resume",
+        resumeFrom.checkpoint,
+        "a checkpoint of `tedg train` (this one is of a broker run: resume it with --broker URL)",
+      );
     policy.setWeights(blobsToWeights(ck.behaviour ?? ck.weights));
     if (ck.behaviour) learnerWeights = blobsToWeights(ck.weights);
     optimizerStart = ck.optimizer;
@@ -318,17 +314,9 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     // The learner's thread needs the cores the env workers would spin on while waiting.
     ...(pipelined ? { spinMicros: 0 } : {}),
   });
-  const collector = new Collector(vec, observer, policy);
-  if (resumeFrom) collector.restore(tracks.map((t) => ({ episode: t.started - 1, actions: t.actions })));
-  else collector.reset();
-
-  const buffer = new RolloutBuffer({
-    steps: T,
-    envs: N,
-    ...observer.rowSizes,
-    numExperts: policy.numExperts,
-    opinion: policy.arch === "moe-graph",
-  });
+  const rollouts = new RolloutCollector({ config, policy, observer, vec, scaler, tracks, routingSlots });
+  if (resumeFrom) rollouts.restore();
+  else rollouts.reset();
 
   const recentScores: number[] = [];
   let status: RunSummary["status"] = "done";
@@ -389,9 +377,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     lastCheckpoint = dir;
   };
 
-  const onEpisodeEnd = (info: EpisodeInfo, phase: PhaseState) => {
-    const tr = tracks[info.env];
-    const rt = routingSlots.end(info.env);
+  const onEpisodeEnd = ({ info, routing: rt }: FinishedEpisode, phase: PhaseState) => {
     const rec: EpisodeMetrics = {
       episode,
       env: info.env,
@@ -436,11 +422,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     }
     const avg = best.recent.reduce((a, b) => a + b, 0) / best.recent.length;
     log.progress(Math.min(episode, config.episodes), { phase: phase.name, avgScore: avg });
-    tr.started++;
-    tr.actions = [];
   };
-
-  const K = policy.numExperts;
 
   /**
    * Collects one rollout with the acting policy; null when aborted (Ctrl-C) — only when `abortable`: a
@@ -452,95 +434,27 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
       log.phase(phase, episode);
       phaseIndex = phase.index;
     }
-    policy.router?.setRouting({ mode: phase.routing, tau: phase.tau });
-    // The weights changed since the last rollout (an update, or new weights from the learner).
-    policy.clearLogicCache();
-    const tRollout = performance.now();
-    let actMs = 0;
-    let tAct = 0;
-    // ḡ (the opinion's expert prior for the update) and the GAT metric, from the acting pass itself.
-    const rawSum = new Float64Array(K);
-    let rawRows = 0;
-    let gatSum = 0;
-    let gatCalls = 0;
-    buffer.clear();
-    const hooks: CollectHooks = {
-      acted: (input, act) => {
-        actMs += performance.now() - tAct;
-        if (act.gatAttentionEntropy !== null) {
-          gatSum += act.gatAttentionEntropy;
-          gatCalls++;
-        }
-        for (let n = 0; n < act.opinionValid.length; n++) {
-          if (!act.opinionValid[n]) continue;
-          rawRows++;
-          for (let k = 0; k < K; k++) rawSum[k] += act.opinionRaw[n * K + k];
-        }
-        buffer.addStep(input, act);
-        for (let n = 0; n < N; n++) {
-          tracks[n].actions.push(act.action[n]);
-          routingSlots.step(n, act.alpha, n * K);
-        }
+    const c = await rollouts.collect({
+      rng: actRng,
+      phase,
+      abort: abortable ? () => opts.signal?.aborted === true : undefined,
+      onSteps: (n) => {
+        envSteps += n;
       },
-      stepped: (res) => {
-        envSteps += N;
-        const done = new Uint8Array(N);
-        for (let n = 0; n < N; n++) done[n] = res.terminated[n] | res.truncated[n];
-        // A truncated episode's value is bootstrapped from its final observation, seen with its env's memory.
-        for (const info of res.episodes) {
-          if (!res.truncated[info.env] || res.terminated[info.env]) continue;
-          const v = policy.act(observer.observeOne(info.env, info.finalObs), {
-            rng: new Rng(0),
-            greedy: true,
-            cacheLogic: true,
-          });
-          buffer.setTruncValue(info.env, v.value[0]);
-        }
-        buffer.addOutcome(scaler.process(res.rewards, done), res.terminated, res.truncated);
-      },
-      episodeEnd: (info) => onEpisodeEnd(info, phase),
-    };
-    for (let t = 0; t < T; t++) {
-      // Let signal handlers (Ctrl-C) and the learner's replies run: the rollout is otherwise one synchronous stretch.
-      if ((t & 7) === 0) await new Promise((r) => setImmediate(r));
-      if (abortable && opts.signal?.aborted) return null;
-      tAct = performance.now();
-      collector.step({ rng: actRng, cacheLogic: true }, hooks);
-    }
-    const rolloutS = (performance.now() - tRollout) / 1000;
-    // Bootstrap from the observation after the rollout.
-    const last = policy.act(collector.input, { rng: new Rng(0), greedy: true, cacheLogic: true });
-    const gae = computeGae({
-      steps: T,
-      envs: N,
-      rewards: buffer.rewards,
-      values: buffer.values,
-      terminated: buffer.terminated,
-      truncated: buffer.truncated,
-      truncValues: buffer.truncValues,
-      lastValues: last.value,
-      gamma: config.ppo.gamma,
-      lambda: config.ppo.lambda,
+      onEpisode: (e) => onEpisodeEnd(e, phase),
     });
+    if (!c) return null;
     return {
-      job: {
-        rollout: buffer.data(),
-        advantages: gae.advantages,
-        returns: gae.returns,
-        phase,
-        prior: rawRows > 0 ? Array.from(rawSum, (v) => v / rawRows) : null,
-      },
-      gatEntropy: gatCalls > 0 ? gatSum / gatCalls : null,
-      rolloutS,
-      actMs: actMs / T,
+      job: c.job,
+      gatEntropy: c.gatEntropy,
+      rolloutS: c.rolloutS,
+      actMs: c.actMs,
       version,
       episode,
       envSteps,
       rewardStd: scaler.std,
-      routing: routingStats(buffer.alpha, policy.expertNames),
-      opinion: buffer.shape.opinion
-        ? opinionStats(buffer.alpha, buffer.opinion, buffer.opinionValid, K, policy.confidence)
-        : null,
+      routing: c.routing,
+      opinion: c.opinion,
     };
   };
 

@@ -8,10 +8,12 @@ import {
   PRESET_NAMES,
   resolveConfig,
   train,
+  trainWithBroker,
   type Ablation,
   type ConfigFlags,
   type PresetName,
   type RunSummary,
+  type TrainConfig,
 } from "../../train/index.js";
 import { evaluate } from "../../eval/index.js";
 import { startDashboard, writeReport, type Dashboard } from "../../report/index.js";
@@ -43,6 +45,11 @@ export interface TrainCliOptions {
   report?: boolean;
   /** Held-out evaluation episodes after training (0 = none). */
   eval?: number;
+  /** Learn from actors through this Redis (tedg actor) instead of collecting here. */
+  broker?: string;
+  insecure?: boolean;
+  maxPolicyLag?: number;
+  maxSegmentMb?: string;
 }
 
 type IntParser = (name: string, min?: number) => (v: string) => number;
@@ -79,6 +86,21 @@ export async function runTrain(o: TrainCliOptions): Promise<RunSummary> {
       dashboard = await startDashboard(dir, port);
       console.error(`tedg train: live dashboard at ${dashboard.url}`);
     };
+    let maxSegmentMb: number | undefined;
+    if (o.maxSegmentMb !== undefined) {
+      maxSegmentMb = Number(o.maxSegmentMb);
+      if (!(maxSegmentMb > 0))
+        throw new InvalidArgumentError("--max-segment-mb", o.maxSegmentMb, "a number > 0");
+    }
+    if (o.broker === undefined && (o.insecure || o.maxPolicyLag !== undefined || maxSegmentMb !== undefined))
+      throw new InvalidArgumentError(
+        "--insecure, --max-policy-lag, --max-segment-mb",
+        "given",
+        "only with --broker",
+      );
+    const brokerOpts = o.broker
+      ? { broker: o.broker, insecure: o.insecure, maxPolicyLag: o.maxPolicyLag, maxSegmentMb }
+      : null;
     const common = {
       onRunFolder,
       workers: o.workers,
@@ -87,9 +109,12 @@ export async function runTrain(o: TrainCliOptions): Promise<RunSummary> {
       signal: controller.signal,
       progressBar: o.progress,
     };
+    const run = (config: TrainConfig | null, extra: { resume?: string; episodes?: number }) =>
+      brokerOpts
+        ? trainWithBroker(config, { ...common, ...brokerOpts, ...extra })
+        : train(config, { ...common, ...extra });
     try {
-      if (o.resume)
-        return await finish(await train(null, { ...common, resume: o.resume, episodes: o.episodes }), o);
+      if (o.resume) return await finish(await run(null, { resume: o.resume, episodes: o.episodes }), o);
       if (o.ablation !== undefined && !(ABLATIONS as readonly string[]).includes(o.ablation))
         throw new InvalidArgumentError("--ablation", o.ablation, ABLATIONS.join(" | "));
       if (o.pipeline !== undefined && o.pipeline !== "on" && o.pipeline !== "off")
@@ -118,7 +143,7 @@ export async function runTrain(o: TrainCliOptions): Promise<RunSummary> {
         preset: (o.preset ?? "default") as PresetName,
       });
       if (o.unique && existsSync(resolve(config.outDir, config.expName))) config.expName += `-${stamp()}`;
-      return await finish(await train(config, common), o);
+      return await finish(await run(config, {}), o);
     } finally {
       await (dashboard as Dashboard | null)?.close();
     }
@@ -176,6 +201,17 @@ export function registerTrainCommand(program: Command, int: IntParser): void {
     .option("--dashboard [port]", "serve a live report of the run on localhost (default: a free port)")
     .option("--eval <n>", "after training, evaluate on n held-out episodes", int("eval", 0))
     .option("--report", "after training, write the HTML report and print its path")
+    .option(
+      "--broker <url>",
+      "learn from `tedg actor` hosts through this Redis: redis://[:password@]host[:port][/db]",
+    )
+    .option("--insecure", "with --broker: allow a broker outside loopback without a password")
+    .option(
+      "--max-policy-lag <n>",
+      "with --broker: drop segments acted with weights more than n updates old (default 4)",
+      int("max-policy-lag", 0),
+    )
+    .option("--max-segment-mb <mb>", "with --broker: reject larger segment entries (default 64)")
     .action(async (o: TrainCliOptions) => {
       const r = await runTrain({ ...o, progress: o.progress === false ? false : undefined });
       console.log(`run folder: ${r.runDir}`);
