@@ -35,6 +35,14 @@ export function wasmBatchMatMulOverride(orig: tf.KernelConfig, transpose: tf.Ker
         transposeB,
       );
       if (tiny) return tiny;
+      const tn = transposedLeft(
+        be,
+        inputs.a as tf.TensorInfo,
+        inputs.b as tf.TensorInfo,
+        transposeA,
+        transposeB,
+      );
+      if (tn) return tn;
       const temps: tf.TensorInfo[] = [];
       const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
         const big = blockedTranspose(be, t);
@@ -177,5 +185,53 @@ function tinyBatched(
   const po = w.alloc(batch * m * n);
   w.fn.bmm_strided(batch, m, k, n, pa, sa, ai, ap, pb, sb, bp, bj, po);
   be.typedArrayFromHeap(out).set(w.viewF(po, batch * m * n));
+  return out;
+}
+
+/** Aᵀ·B products with at least this many multiply-adds run in gemm_tn (smaller ones: the general path). */
+const GEMM_TN_MIN = 1 << 16;
+
+/**
+ * A 2-D float32 Aᵀ·B (every weight gradient Xᵀ·dY of the backward pass) in simd.wat's gemm_tn, which reads A
+ * in its stored layout: no transposed copy of the activations, then a product; the edges of the output that do
+ * not fill its 4 × 8 tiles go to bmm_strided. Both sum over the inner dimension in order with a separate
+ * multiply and add, as XNNPACK does, so the result is bit-identical to the transpose-then-product path
+ * (test/model/simd.test.ts). Null for anything else.
+ */
+function transposedLeft(
+  be: WasmBackendLike,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  tA: boolean,
+  tB: boolean,
+): tf.TensorInfo | null {
+  if (!tA || tB || a.shape.length !== 2 || b.shape.length !== 2) return null;
+  if (a.dtype !== "float32" || b.dtype !== "float32") return null;
+  const [k, m] = a.shape;
+  const n = b.shape[1];
+  if (b.shape[0] !== k || m * k * n < GEMM_TN_MIN) return null;
+  const m4 = m & ~3;
+  const n8 = n & ~7;
+  const out = be.makeOutput([m, n], "float32");
+  const w = simd();
+  const pa = w.putF(be.typedArrayFromHeap(a));
+  const pb = w.putF(be.typedArrayFromHeap(b));
+  const po = w.alloc(m * n);
+  if (m4 > 0 && n8 > 0) w.fn.gemm_tn(m4, k, n8, n, pa, m, pb, po);
+  const o = w.viewF(po, m * n);
+  if (n8 < n && m4 > 0) {
+    // Columns n8..n of rows 0..m4.
+    const r = n - n8;
+    const pt = w.alloc(m4 * r);
+    w.fn.bmm_strided(1, m4, k, r, pa, 0, 1, m, pb + n8 * 4, 0, n, 1, pt);
+    const t = w.viewF(pt, m4 * r);
+    const o2 = w.viewF(po, m * n);
+    for (let i = 0; i < m4; i++) for (let j = 0; j < r; j++) o2[i * n + n8 + j] = t[i * r + j];
+  }
+  if (m4 < m) {
+    // Rows m4..m, every column: contiguous in the output.
+    w.fn.bmm_strided(1, m - m4, k, n, pa + m4 * 4, 0, 1, m, pb, 0, n, 1, po + m4 * n * 4);
+  }
+  be.typedArrayFromHeap(out).set(m4 < m || n8 < n ? w.viewF(po, m * n) : o);
   return out;
 }
