@@ -192,11 +192,12 @@ function tinyBatched(
 const GEMM_TN_MIN = 1 << 16;
 
 /**
- * A 2-D float32 Aᵀ·B (every weight gradient Xᵀ·dY of the backward pass) in simd.wat's gemm_tn, which reads A
- * in its stored layout: no transposed copy of the activations, then a product; the edges of the output that do
- * not fill its 4 × 8 tiles go to bmm_strided. Both sum over the inner dimension in order with a separate
- * multiply and add, as XNNPACK does, so the result is bit-identical to the transpose-then-product path
- * (test/model/simd.test.ts). Null for anything else.
+ * A float32 Aᵀ·B (every weight gradient Xᵀ·dY of the backward pass, and the expert stack's batched ones) in
+ * simd.wat's gemm_tn, which reads A in its stored layout: no transposed copy of the activations, then a product;
+ * the edges of the output that do not fill its 4 × 8 tiles go to bmm_strided. Both sum over the inner dimension
+ * in order with a separate multiply and add, as XNNPACK does, so the result is bit-identical to the
+ * transpose-then-product path (test/model/simd.test.ts). 2-D, or batched with the same batch dims on both
+ * sides; null for anything else.
  */
 function transposedLeft(
   be: WasmBackendLike,
@@ -205,33 +206,38 @@ function transposedLeft(
   tA: boolean,
   tB: boolean,
 ): tf.TensorInfo | null {
-  if (!tA || tB || a.shape.length !== 2 || b.shape.length !== 2) return null;
+  const r = a.shape.length;
+  if (!tA || tB || r < 2 || b.shape.length !== r) return null;
   if (a.dtype !== "float32" || b.dtype !== "float32") return null;
-  const [k, m] = a.shape;
-  const n = b.shape[1];
-  if (b.shape[0] !== k || m * k * n < GEMM_TN_MIN) return null;
+  for (let d = 0; d < r - 2; d++) if (a.shape[d] !== b.shape[d]) return null;
+  const [k, m] = a.shape.slice(-2);
+  const n = b.shape[r - 1];
+  const batch = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+  if (b.shape[r - 2] !== k || m * k * n < GEMM_TN_MIN) return null;
   const m4 = m & ~3;
   const n8 = n & ~7;
-  const out = be.makeOutput([m, n], "float32");
+  const out = be.makeOutput([...a.shape.slice(0, -2), m, n], "float32");
   const w = simd();
-  const pa = w.putF(be.typedArrayFromHeap(a));
-  const pb = w.putF(be.typedArrayFromHeap(b));
-  const po = w.alloc(m * n);
-  if (m4 > 0 && n8 > 0) w.fn.gemm_tn(m4, k, n8, n, pa, m, pb, po);
-  const o = w.viewF(po, m * n);
-  if (n8 < n && m4 > 0) {
-    // Columns n8..n of rows 0..m4.
-    const r = n - n8;
-    const pt = w.alloc(m4 * r);
-    w.fn.bmm_strided(1, m4, k, r, pa, 0, 1, m, pb + n8 * 4, 0, n, 1, pt);
-    const t = w.viewF(pt, m4 * r);
-    const o2 = w.viewF(po, m * n);
-    for (let i = 0; i < m4; i++) for (let j = 0; j < r; j++) o2[i * n + n8 + j] = t[i * r + j];
-  }
-  if (m4 < m) {
+  const A0 = w.putF(be.typedArrayFromHeap(a));
+  const B0 = w.putF(be.typedArrayFromHeap(b));
+  const O0 = w.alloc(batch * m * n);
+  const rest = n - n8;
+  const pt = n8 < n && m4 > 0 ? w.alloc(m4 * rest) : 0;
+  for (let t = 0; t < batch; t++) {
+    const pa = A0 + t * k * m * 4;
+    const pb = B0 + t * k * n * 4;
+    const po = O0 + t * m * n * 4;
+    if (m4 > 0 && n8 > 0) w.fn.gemm_tn(m4, k, n8, n, pa, m, pb, po);
+    if (pt) {
+      // Columns n8..n of rows 0..m4.
+      w.fn.bmm_strided(1, m4, k, rest, pa, 0, 1, m, pb + n8 * 4, 0, n, 1, pt);
+      const tmp = w.viewF(pt, m4 * rest);
+      const o = w.viewF(po, m * n);
+      for (let i = 0; i < m4; i++) for (let j = 0; j < rest; j++) o[i * n + n8 + j] = tmp[i * rest + j];
+    }
     // Rows m4..m, every column: contiguous in the output.
-    w.fn.bmm_strided(1, m - m4, k, n, pa + m4 * 4, 0, 1, m, pb, 0, n, 1, po + m4 * n * 4);
+    if (m4 < m) w.fn.bmm_strided(1, m - m4, k, n, pa + m4 * 4, 0, 1, m, pb, 0, n, 1, po + m4 * n * 4);
   }
-  be.typedArrayFromHeap(out).set(m4 < m || n8 < n ? w.viewF(po, m * n) : o);
+  be.typedArrayFromHeap(out).set(w.viewF(O0, batch * m * n));
   return out;
 }
