@@ -194,7 +194,7 @@ const GEMM_TN_MIN = 1 << 16;
 /**
  * A float32 Aᵀ·B (every weight gradient Xᵀ·dY of the backward pass, and the expert stack's batched ones) in
  * simd.wat's gemm_tn, which reads A in its stored layout: no transposed copy of the activations, then a product;
- * the edges of the output that do not fill its 4 × 8 tiles go to bmm_strided. Both sum over the inner dimension
+ * the last rows that do not fill its 4 × 8 tiles go to bmm_strided. Both sum over the inner dimension
  * in order with a separate multiply and add, as XNNPACK does, so the result is bit-identical to the
  * transpose-then-product path (test/model/simd.test.ts). 2-D, or batched with the same batch dims on both
  * sides; null for anything else.
@@ -213,31 +213,37 @@ function transposedLeft(
   const [k, m] = a.shape.slice(-2);
   const n = b.shape[r - 1];
   const batch = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
-  if (b.shape[r - 2] !== k || m * k * n < GEMM_TN_MIN) return null;
+  // Fewer than 8 columns would be mostly padding (e.g. [512, 32]ᵀ·[512, 4]: the old path is faster).
+  if (b.shape[r - 2] !== k || n < 8 || m * k * n < GEMM_TN_MIN) return null;
   const m4 = m & ~3;
-  const n8 = n & ~7;
+  // B's rows are padded with zeros to a multiple of 8 columns: every column then runs in 4 × 8 tiles, and the
+  // padding columns of the output (each a sum of zeros) are dropped; the others do not depend on them.
+  const np = (n + 7) & ~7;
   const out = be.makeOutput([...a.shape.slice(0, -2), m, n], "float32");
   const w = simd();
   const A0 = w.putF(be.typedArrayFromHeap(a));
-  const B0 = w.putF(be.typedArrayFromHeap(b));
-  const O0 = w.alloc(batch * m * n);
-  const rest = n - n8;
-  const pt = n8 < n && m4 > 0 ? w.alloc(m4 * rest) : 0;
+  const B0 = w.alloc(batch * k * np);
+  const O0 = w.alloc(batch * m * np);
+  const bSrc = be.typedArrayFromHeap(b);
+  const bDst = w.viewF(B0, batch * k * np);
+  if (np === n) bDst.set(bSrc);
+  else {
+    for (let row = 0; row < batch * k; row++) {
+      bDst.set(bSrc.subarray(row * n, row * n + n), row * np);
+      bDst.fill(0, row * np + n, row * np + np);
+    }
+  }
   for (let t = 0; t < batch; t++) {
     const pa = A0 + t * k * m * 4;
-    const pb = B0 + t * k * n * 4;
-    const po = O0 + t * m * n * 4;
-    if (m4 > 0 && n8 > 0) w.fn.gemm_tn(m4, k, n8, n, pa, m, pb, po);
-    if (pt) {
-      // Columns n8..n of rows 0..m4.
-      w.fn.bmm_strided(1, m4, k, rest, pa, 0, 1, m, pb + n8 * 4, 0, n, 1, pt);
-      const tmp = w.viewF(pt, m4 * rest);
-      const o = w.viewF(po, m * n);
-      for (let i = 0; i < m4; i++) for (let j = 0; j < rest; j++) o[i * n + n8 + j] = tmp[i * rest + j];
-    }
-    // Rows m4..m, every column: contiguous in the output.
-    if (m4 < m) w.fn.bmm_strided(1, m - m4, k, n, pa + m4 * 4, 0, 1, m, pb, 0, n, 1, po + m4 * n * 4);
+    const pb = B0 + t * k * np * 4;
+    const po = O0 + t * m * np * 4;
+    if (m4 > 0) w.fn.gemm_tn(m4, k, np, np, pa, m, pb, po);
+    // Rows m4..m (fewer than a tile) in order too.
+    if (m4 < m) w.fn.bmm_strided(1, m - m4, k, np, pa + m4 * 4, 0, 1, m, pb, 0, np, 1, po + m4 * np * 4);
   }
-  be.typedArrayFromHeap(out).set(w.viewF(O0, batch * m * n));
+  const res = w.viewF(O0, batch * m * np);
+  const dst = be.typedArrayFromHeap(out);
+  if (np === n) dst.set(res);
+  else for (let row = 0; row < batch * m; row++) dst.set(res.subarray(row * np, row * np + n), row * n);
   return out;
 }
