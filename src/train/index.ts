@@ -130,6 +130,15 @@ export {
   type PpoUpdateConfig,
   type PpoUpdateMetrics,
 } from "./ppo-update.js";
+export {
+  fusedLossJs,
+  fusedMinibatchLoss,
+  presentAuxTerms,
+  type FusedLossSpec,
+  type FusedLossInputs,
+  type FusedLossResult,
+  type FusedMinibatchLoss,
+} from "./fused-loss.js";
 export { trainablePolicy } from "./policy-adapter.js";
 export { BatchObserver, type ObserverOptions } from "../agent/index.js";
 export { RolloutBuffer, type RolloutShape, type RolloutData } from "./rollout.js";

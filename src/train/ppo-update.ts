@@ -29,6 +29,7 @@ import {
   type StepPairs,
 } from "./losses.js";
 import { ensureGradients } from "./gradients.js";
+import { fusedMinibatchLoss } from "./fused-loss.js";
 import { explainedVariance } from "./gae.js";
 import { NanGuard, allFinite } from "./nan-guard.js";
 import { setLearningRate } from "./optimizer-state.js";
@@ -91,6 +92,11 @@ export interface PpoUpdateArgs {
   nanGuard?: NanGuard;
   /** Operator → expert matrix [numOps, K] (operatorExpertMatrix), for the "centred"/"raw" alignment targets. */
   opToExpert?: tf.Tensor2D;
+  /**
+   * Compute the minibatch loss with the fused JS kernel (fused-loss.ts; default) rather than term by term in
+   * tfjs ops (minibatchTerms + totalLoss). Both give the same loss and gradient up to float32 rounding.
+   */
+  fusedLoss?: boolean;
 }
 
 export interface PpoUpdateMetrics {
@@ -257,6 +263,7 @@ export function minibatchLoss(ev: PolicyEvaluation, mb: MinibatchData): tf.Scala
 
 export async function ppoUpdate(args: PpoUpdateArgs): Promise<PpoUpdateMetrics> {
   const { policy, optimizer, data, config, phase, rng } = args;
+  const fused = args.fusedLoss ?? true;
   const n = checkBatch(data);
   await ensureGradients();
   const guard = args.nanGuard ?? new NanGuard();
@@ -294,9 +301,11 @@ export async function ppoUpdate(args: PpoUpdateArgs): Promise<PpoUpdateMetrics> 
         const pairs = w.temporal !== 0 ? localPairs(data.pairs, idx, pos) : undefined;
         let names: string[] = [];
         let metricVec: tf.Tensor | null = null;
+        let fusedVals: number[] | null = null;
+        let fusedTotal = 0;
         const { value: loss, grads } = tf.variableGrads(() => {
           const ev = policy.evaluate(idx);
-          const { ppo, terms } = minibatchTerms(ev, {
+          const mbData: MinibatchData = {
             oldLogProb: gatherF32(data.oldLogProb, idx),
             oldValue: gatherF32(data.oldValue, idx),
             returns: gatherF32(data.returns, idx),
@@ -305,7 +314,15 @@ export async function ppoUpdate(args: PpoUpdateArgs): Promise<PpoUpdateMetrics> 
             config,
             phase,
             opToExpert: args.opToExpert,
-          });
+          };
+          if (fused) {
+            const f = fusedMinibatchLoss(ev, mbData);
+            names = f.names;
+            fusedVals = f.values;
+            fusedTotal = f.totalValue;
+            return f.total;
+          }
+          const { ppo, terms } = minibatchTerms(ev, mbData);
           const { total, weighted } = totalLoss(terms, phase, config.valueCoef);
           const raw: [string, tf.Scalar][] = [
             ["policy", terms.policyLoss],
@@ -328,11 +345,18 @@ export async function ppoUpdate(args: PpoUpdateArgs): Promise<PpoUpdateMetrics> 
         }, vars);
         const gradList = vars.map((v) => grads[v.name]).filter((g): g is tf.Tensor => g !== undefined);
         const normT = tf.tidy(() => tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g))))));
-        const head = tf.tidy(() =>
-          tf.concat([tf.reshape(loss, [1]), tf.reshape(normT, [1]), metricVec as unknown as tf.Tensor]),
-        );
-        const vals = head.dataSync();
-        tf.dispose([head, loss, metricVec as unknown as tf.Tensor]);
+        let vals: ArrayLike<number>;
+        if (fusedVals) {
+          // The loss and metrics were computed in JS: only the gradient norm is read back.
+          vals = [fusedTotal, normT.dataSync()[0], ...(fusedVals as number[])];
+          tf.dispose(loss);
+        } else {
+          const head = tf.tidy(() =>
+            tf.concat([tf.reshape(loss, [1]), tf.reshape(normT, [1]), metricVec as unknown as tf.Tensor]),
+          );
+          vals = head.dataSync();
+          tf.dispose([head, loss, metricVec as unknown as tf.Tensor]);
+        }
         const [lossVal, norm] = [vals[0], vals[1]];
         const kl = vals[2 + names.indexOf("approxKl")];
 

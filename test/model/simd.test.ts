@@ -299,4 +299,51 @@ describe("SIMD kernels (wasm module) against tfjs-op and JS references", () => {
     }
     ours.forEach((o, i) => assert.ok(maxAbsDiff(o, ref[i]) < 1e-4, `case ${i}: ${maxAbsDiff(o, ref[i])}`));
   });
+  it("BatchMatMul Aᵀ·B in gemm_tn (2-D and batched) is bit-identical to transposing A and running the stock product", () => {
+    const rng = new Rng(51);
+    const check = (ours: tf.Tensor, ref: tf.Tensor, what: string) => {
+      const x = ours.dataSync();
+      const y = ref.dataSync();
+      let bad = 0;
+      for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) bad++;
+      assert.equal(bad, 0, `${what}: ${bad} of ${x.length} entries differ`);
+    };
+    // [k, m]ᵀ·[k, n]: full 4 × 8 tiles, a row remainder (m mod 4), a column remainder (n mod 8), both, and
+    // the update's own shapes (the crop layer's [512, 484]ᵀ·[512, 64]).
+    const shapes: [number, number, number][] = [
+      [64, 32, 32],
+      [300, 101, 70],
+      [129, 66, 37],
+      [512, 484, 64],
+      [512, 109, 128],
+    ];
+    for (const [k, m, n] of shapes) {
+      const a = tf.tensor2d(rnd(rng, k * m), [k, m]);
+      const b = tf.tensor2d(rnd(rng, k * n), [k, n]);
+      const ours = tf.matMul(a, b, true, false);
+      const at = tf.transpose(a);
+      const ref = withStockKernel(tf.BatchMatMul, "wasm", () => tf.matMul(at, b));
+      assert.deepEqual(ours.shape, [m, n]);
+      check(ours, ref, `[${k}, ${m}]ᵀ·[${k}, ${n}]`);
+      tf.dispose([a, b, ours, at, ref]);
+    }
+    // Batched (the expert stack's weight gradients, e.g. [4, 512, 64]ᵀ·[4, 512, 23]): each entry as a 2-D product.
+    for (const [batch, k, m, n] of [
+      [4, 512, 64, 23],
+      [3, 129, 66, 40],
+    ]) {
+      const a = tf.tensor3d(rnd(rng, batch * k * m), [batch, k, m]);
+      const b = tf.tensor3d(rnd(rng, batch * k * n), [batch, k, n]);
+      const ours = tf.matMul(a, b, true, false);
+      assert.deepEqual(ours.shape, [batch, m, n]);
+      const parts = Array.from({ length: batch }, (_, t) => {
+        const at = tf.transpose(tf.reshape(tf.slice(a, [t, 0, 0], [1, k, m]), [k, m]));
+        const bt = tf.reshape(tf.slice(b, [t, 0, 0], [1, k, n]), [k, n]);
+        return withStockKernel(tf.BatchMatMul, "wasm", () => tf.matMul(at, bt));
+      });
+      const ref = tf.stack(parts);
+      check(ours, ref, `[${batch}, ${k}, ${m}]ᵀ·[${batch}, ${k}, ${n}]`);
+      tf.dispose([a, b, ours, ref, ...parts]);
+    }
+  });
 });

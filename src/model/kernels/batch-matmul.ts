@@ -35,6 +35,14 @@ export function wasmBatchMatMulOverride(orig: tf.KernelConfig, transpose: tf.Ker
         transposeB,
       );
       if (tiny) return tiny;
+      const tn = transposedLeft(
+        be,
+        inputs.a as tf.TensorInfo,
+        inputs.b as tf.TensorInfo,
+        transposeA,
+        transposeB,
+      );
+      if (tn) return tn;
       const temps: tf.TensorInfo[] = [];
       const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
         const big = blockedTranspose(be, t);
@@ -177,5 +185,65 @@ function tinyBatched(
   const po = w.alloc(batch * m * n);
   w.fn.bmm_strided(batch, m, k, n, pa, sa, ai, ap, pb, sb, bp, bj, po);
   be.typedArrayFromHeap(out).set(w.viewF(po, batch * m * n));
+  return out;
+}
+
+/** Aᵀ·B products with at least this many multiply-adds run in gemm_tn (smaller ones: the general path). */
+const GEMM_TN_MIN = 1 << 16;
+
+/**
+ * A float32 Aᵀ·B (every weight gradient Xᵀ·dY of the backward pass, and the expert stack's batched ones) in
+ * simd.wat's gemm_tn, which reads A in its stored layout: no transposed copy of the activations, then a product;
+ * the last rows that do not fill its 4 × 8 tiles go to bmm_strided. Both sum over the inner dimension
+ * in order with a separate multiply and add, as XNNPACK does, so the result is bit-identical to the
+ * transpose-then-product path (test/model/simd.test.ts). 2-D, or batched with the same batch dims on both
+ * sides; null for anything else.
+ */
+function transposedLeft(
+  be: WasmBackendLike,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  tA: boolean,
+  tB: boolean,
+): tf.TensorInfo | null {
+  const r = a.shape.length;
+  if (!tA || tB || r < 2 || b.shape.length !== r) return null;
+  if (a.dtype !== "float32" || b.dtype !== "float32") return null;
+  for (let d = 0; d < r - 2; d++) if (a.shape[d] !== b.shape[d]) return null;
+  const [k, m] = a.shape.slice(-2);
+  const n = b.shape[r - 1];
+  const batch = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+  // Fewer than 8 columns would be mostly padding (e.g. [512, 32]ᵀ·[512, 4]: the old path is faster).
+  if (b.shape[r - 2] !== k || n < 8 || m * k * n < GEMM_TN_MIN) return null;
+  const m4 = m & ~3;
+  // B's rows are padded with zeros to a multiple of 8 columns: every column then runs in 4 × 8 tiles, and the
+  // padding columns of the output (each a sum of zeros) are dropped; the others do not depend on them.
+  const np = (n + 7) & ~7;
+  const out = be.makeOutput([...a.shape.slice(0, -2), m, n], "float32");
+  const w = simd();
+  const A0 = w.putF(be.typedArrayFromHeap(a));
+  const B0 = w.alloc(batch * k * np);
+  const O0 = w.alloc(batch * m * np);
+  const bSrc = be.typedArrayFromHeap(b);
+  const bDst = w.viewF(B0, batch * k * np);
+  if (np === n) bDst.set(bSrc);
+  else {
+    for (let row = 0; row < batch * k; row++) {
+      bDst.set(bSrc.subarray(row * n, row * n + n), row * np);
+      bDst.fill(0, row * np + n, row * np + np);
+    }
+  }
+  for (let t = 0; t < batch; t++) {
+    const pa = A0 + t * k * m * 4;
+    const pb = B0 + t * k * np * 4;
+    const po = O0 + t * m * np * 4;
+    if (m4 > 0) w.fn.gemm_tn(m4, k, np, np, pa, m, pb, po);
+    // Rows m4..m (fewer than a tile) in order too.
+    if (m4 < m) w.fn.bmm_strided(1, m - m4, k, np, pa + m4 * 4, 0, 1, m, pb, 0, np, 1, po + m4 * np * 4);
+  }
+  const res = w.viewF(O0, batch * m * np);
+  const dst = be.typedArrayFromHeap(out);
+  if (np === n) dst.set(res);
+  else for (let row = 0; row < batch * m; row++) dst.set(res.subarray(row * np, row * np + n), row * n);
   return out;
 }

@@ -37,22 +37,29 @@ function unreduce(dy: tf.Tensor, x: tf.Tensor, axes: number[]): tf.Tensor {
 
 const f32 = (t: tf.Tensor) => tf.cast(t, "float32");
 
+/**
+ * The two gradients of a (batch) matmul as thunks: tfjs calls only the thunks of inputs that lead back to a
+ * variable (the backprop tape prunes the rest), so a data input's gradient (e.g. the first layer's dX) is never
+ * computed. Each is the plain product with the transposes folded into the flags (no transpose is materialised
+ * here); batch dims broadcast in the product are summed back.
+ */
 function matMulGrads(
   a: tf.Tensor,
   b: tf.Tensor,
   dy: tf.Tensor,
   tA: boolean,
   tB: boolean,
-): [tf.Tensor, tf.Tensor] {
+): { a: () => tf.Tensor; b: () => tf.Tensor } {
   const mm = (x: tf.Tensor, y: tf.Tensor, t1: boolean, t2: boolean) => tf.matMul(x, y, t1, t2);
-  let da: tf.Tensor;
-  let db: tf.Tensor;
-  if (!tA && !tB) [da, db] = [mm(dy, b, false, true), mm(a, dy, true, false)];
-  else if (!tA && tB) [da, db] = [mm(dy, b, false, false), mm(dy, a, true, false)];
-  else if (tA && !tB) [da, db] = [mm(b, dy, false, true), mm(a, dy, false, false)];
-  else [da, db] = [mm(b, dy, true, true), mm(dy, a, true, true)];
-  // Batch dims broadcast in the product are summed back.
-  return [reduceTo(da, a.shape), reduceTo(db, b.shape)];
+  const da = () => {
+    if (!tA) return tB ? mm(dy, b, false, false) : mm(dy, b, false, true);
+    return tB ? mm(b, dy, true, true) : mm(b, dy, false, true);
+  };
+  const db = () => {
+    if (!tB) return tA ? mm(a, dy, false, false) : mm(a, dy, true, false);
+    return tA ? mm(dy, a, true, true) : mm(dy, a, true, false);
+  };
+  return { a: () => reduceTo(da(), a.shape), b: () => reduceTo(db(), b.shape) };
 }
 
 interface Def {
@@ -94,10 +101,7 @@ const DEFS: Record<string, Def> = {
   [tf.Cast]: { gradFunc: (dy) => ({ x: () => tf.clone(dy) }) },
   [tf.BatchMatMul]: {
     inputsToSave: ["a", "b"],
-    gradFunc: (dy, [a, b], attrs) => {
-      const [da, db] = matMulGrads(a, b, dy, !!attrs.transposeA, !!attrs.transposeB);
-      return { a: () => da, b: () => db };
-    },
+    gradFunc: (dy, [a, b], attrs) => matMulGrads(a, b, dy, !!attrs.transposeA, !!attrs.transposeB),
   },
   [tf.Relu]: { inputsToSave: ["x"], gradFunc: (dy, [x]) => ({ x: () => tf.mul(dy, f32(tf.greater(x, 0))) }) },
   [tf.LeakyRelu]: {

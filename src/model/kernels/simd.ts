@@ -16,6 +16,7 @@ interface SimdExports {
   gather_add(n: number, E: number, idx: number, table: number, out: number): void;
   scatter_add(n: number, E: number, idx: number, src: number, table: number): void;
   bmm_strided(...args: number[]): void;
+  gemm_tn(m4: number, k: number, n8: number, n: number, a: number, ap: number, b: number, out: number): void;
   attend_fwd4(...args: number[]): void;
   attend_bwd4(...args: number[]): void;
   exp4_test(p: number): void;
