@@ -70,7 +70,7 @@ export interface BrokerTrainOptions extends Omit<TrainOptions, "workers"> {
   maxPolicyLag?: number;
   /** Reject entries larger than this (MB, default 64). */
   maxSegmentMb?: number;
-  /** Approximate cap of the segment stream (default 10000 entries). */
+  /** Approximate cap of the segment stream (default: defaultStreamMaxLen). */
   streamMaxLen?: number;
 }
 
@@ -127,6 +127,18 @@ const freshCounts = (): SegmentCounts => ({
 });
 export const rejectedTotal = (c: SegmentCounts) => REJECT_REASONS.reduce((a, r) => a + c.rejected[r], 0);
 
+/**
+ * The default cap of the segment stream (XADD MAXLEN ~), a safety net: the learner deletes every entry it has
+ * acknowledged, and the actors' backpressure keeps the undelivered entries near (max policy lag + 1) updates'
+ * worth of env rollouts — (lag + 1) × envs entries at worst, with 1-env actors — plus one in flight per actor.
+ * The cap leaves room for that backlog and 256 more entries (actors' in-flight segments, the learner's
+ * read-ahead), so it trims nothing in a healthy run; it binds only when actors keep publishing without
+ * backpressure (a Redis too old to report the group's lag). Default (lag 4, 16 envs): 336 entries.
+ */
+export function defaultStreamMaxLen(maxPolicyLag: number, envs: number): number {
+  return (maxPolicyLag + 1) * envs + 256;
+}
+
 /** Stream ids "ms-seq" in order. */
 function idAfter(a: string, b: string): boolean {
   const [am, as] = a.split("-").map(Number);
@@ -154,7 +166,8 @@ export async function trainWithBroker(
   const maxSegmentMb = opts.maxSegmentMb ?? 64;
   if (!(maxSegmentMb > 0)) throw new InvalidArgumentError("--max-segment-mb", maxSegmentMb, "a number > 0");
   const maxSegmentBytes = Math.floor(maxSegmentMb * 2 ** 20);
-  const streamMaxLen = opts.streamMaxLen ?? 10_000;
+  if (opts.streamMaxLen !== undefined && !(Number.isInteger(opts.streamMaxLen) && opts.streamMaxLen >= 1))
+    throw new InvalidArgumentError("stream cap (streamMaxLen)", opts.streamMaxLen, "an integer ≥ 1");
   const addr = parseBrokerUrl(opts.broker);
   checkBrokerSecurity(addr, { insecure: opts.insecure });
 
@@ -173,6 +186,7 @@ export async function trainWithBroker(
     folder = RunFolder.open(config, { cwd: opts.cwd });
     folder.saveConfig(config);
   }
+  const streamMaxLen = opts.streamMaxLen ?? defaultStreamMaxLen(maxPolicyLag, config.envs);
   const run = config.expName;
   if (!/^[\w.-]+$/.test(run))
     throw new InvalidArgumentError("run name (--exp-name)", run, "letters, digits, '.', '_', '-'");
@@ -328,8 +342,10 @@ export async function trainWithBroker(
         optimizer: await learner.optimizerState(),
       });
       lastCheckpoint = dir;
-      // Everything handled so far is in the checkpoint now.
-      await broker.ack(run, LEARNER_GROUP, toAck);
+      // Everything handled so far is in the checkpoint now: acknowledge it and delete it from the stream (its
+      // data is in the checkpoint or was deliberately not trained on), so Redis holds only what is still to
+      // be handled.
+      await broker.ackAndDelete(run, LEARNER_GROUP, toAck);
       toAck = [];
       handled.clear();
     };
@@ -371,7 +387,7 @@ export async function trainWithBroker(
         if (update - m.version > maxPolicyLag) {
           counts.dropped_lag++;
           log.line(
-            `segment ${e.id} of ${m.actor}: dropped, policy lag ${update - m.version} > --max-policy-lag ${maxPolicyLag}`,
+            `segment ${e.id} of ${m.actor}#${seq}: dropped, policy lag ${update - m.version} > --max-policy-lag ${maxPolicyLag}`,
           );
           return null;
         }
@@ -386,7 +402,8 @@ export async function trainWithBroker(
 
     // Entries delivered before a crash and not acknowledged come first (oldest first), then new ones.
     // A checkpoint's entries whose acknowledgement a crash may have cut off.
-    if (resumeAcks.length) await broker.ack(run, LEARNER_GROUP, resumeAcks);
+    // Acknowledging or deleting ids already gone does nothing.
+    if (resumeAcks.length) await broker.ackAndDelete(run, LEARNER_GROUP, resumeAcks);
     let pendingCursor: string | null = "0-0";
     // After a reconnection, a read whose reply was lost may have left entries delivered but never seen here:
     // the pending list is read again (entries handled or queued already are skipped).
