@@ -139,6 +139,18 @@ export function defaultStreamMaxLen(maxPolicyLag: number, envs: number): number 
   return (maxPolicyLag + 1) * envs + 256;
 }
 
+/**
+ * The actors' backpressure bound, in env rollouts: an actor publishes only while the entries not yet delivered
+ * to the learner (the group's lag; the learner reads one entry at a time, when it needs one), each counted at
+ * the actor's envs, hold at most this many. Two updates' worth — the
+ * update in progress and the next one ready — keeps the learner fed when actors outpace it; more would only
+ * queue segments that age towards --max-policy-lag (and are dropped past it). With --max-policy-lag 0 one
+ * update's worth.
+ */
+export function maxBacklogEnvs(maxPolicyLag: number, envs: number): number {
+  return Math.min(maxPolicyLag + 1, 2) * envs;
+}
+
 /** Stream ids "ms-seq" in order. */
 function idAfter(a: string, b: string): boolean {
   const [am, as] = a.split("-").map(Number);
@@ -297,7 +309,9 @@ export async function trainWithBroker(
       seedBase: config.seed,
       streamMaxLen,
       maxSegmentBytes,
-      maxBacklogEnvs: (maxPolicyLag + 1) * config.envs,
+      // Enough that the learner never waits for data when actors outpace it (the update in progress and the
+      // next one), no more: a longer queue only adds policy lag.
+      maxBacklogEnvs: maxBacklogEnvs(maxPolicyLag, config.envs),
       status: "running",
     };
     await broker.setRunInfo(run, info);
@@ -419,7 +433,10 @@ export async function trainWithBroker(
         }
         pendingCursor = null;
       }
-      return broker.readSegments(run, LEARNER_GROUP, LEARNER_CONSUMER, 16, 500);
+      // One entry at a time: entries stay undelivered until the learner needs them, so the group's lag — what
+      // the actors' backpressure reads — is the learner's whole backlog (a read-ahead would hide it from them,
+      // and they would keep publishing segments that only age towards --max-policy-lag).
+      return broker.readSegments(run, LEARNER_GROUP, LEARNER_CONSUMER, 1, 500);
     };
 
     const stopReason = (): RunSummary["status"] | null => {
