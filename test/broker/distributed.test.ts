@@ -322,11 +322,12 @@ describe("distributed training (learner + actor processes, real redis-server)", 
 
       // Redis's memory: the acknowledged entries were deleted, so the stream holds exactly the entries still
       // pending or never delivered (without the deletion it would hold every entry published), and those are
-      // bounded by the backpressure: (max policy lag 4 + 1) × 2 envs of 1-env entries waiting, one in flight
-      // per live actor (2), and the learner's read-ahead (one read of 16 plus an update's 2 entries).
+      // bounded by the backpressure: two updates' worth (4 1-env entries) waiting plus one in flight per live
+      // actor (2), and what the learner had read but not checkpointed (an update's 2 entries, or what was
+      // pending at the resume) — 16 leaves a margin (typically 5 are left).
       const left = await client.streamLength(RUN);
       assert.equal(left, pending + undelivered!, "every acknowledged entry was deleted from the stream");
-      assert.ok(left <= 10 + 2 + 16 + 2, `${left} entries left in the stream (of ${published} published)`);
+      assert.ok(left <= 16, `${left} entries left in the stream (of ${published} published)`);
       t.diagnostic(
         `published ${published}: consumed ${counts.consumed}, dropped ${counts.dropped_lag}, rejected ${rejected} ` +
           `(duplicates ${counts.rejected.duplicate}), pending ${pending}, undelivered ${undelivered}; ` +
