@@ -129,11 +129,12 @@ export const rejectedTotal = (c: SegmentCounts) => REJECT_REASONS.reduce((a, r) 
 
 /**
  * The default cap of the segment stream (XADD MAXLEN ~), a safety net: the learner deletes every entry it has
- * acknowledged, and the actors' backpressure keeps the undelivered entries near (max policy lag + 1) updates'
- * worth of env rollouts — (lag + 1) × envs entries at worst, with 1-env actors — plus one in flight per actor.
- * The cap leaves room for that backlog and 256 more entries (actors' in-flight segments, the learner's
- * read-ahead), so it trims nothing in a healthy run; it binds only when actors keep publishing without
- * backpressure (a Redis too old to report the group's lag). Default (lag 4, 16 envs): 336 entries.
+ * acknowledged, and the actors' backpressure keeps the undelivered entries near two updates' worth of env
+ * rollouts (maxBacklogEnvs: 2 × envs entries at worst, with 1-env actors) plus one in flight per actor. The cap,
+ * (max policy lag + 1) × envs + 256 entries, leaves room for more than that backlog and 256 more entries
+ * (in-flight segments of many actors), so it trims nothing in a healthy run; it binds only when actors keep
+ * publishing without backpressure (a Redis too old to report the group's lag). Default (lag 4, 16 envs): 336
+ * entries, ≤ 645 MB of 1.92 MB segments.
  */
 export function defaultStreamMaxLen(maxPolicyLag: number, envs: number): number {
   return (maxPolicyLag + 1) * envs + 256;
