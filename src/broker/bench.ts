@@ -28,6 +28,12 @@ import { recordRollout } from "../model/index.js";
 import { InvalidArgumentError, Rng, StateError } from "../util/index.js";
 import { parseBrokerUrl } from "./address.js";
 import { groupLag } from "./group-lag.js";
+import {
+  benchEndToEnd,
+  resolveEndToEndOptions,
+  type EndToEndOptions,
+  type EndToEndResult,
+} from "./bench-e2e.js";
 import { LocalRedis } from "./local-redis.js";
 import { RedisBroker, runKeys } from "./redis-broker.js";
 import { decodeSegment, encodeSegment, SegmentError, type Segment } from "./segment.js";
@@ -42,6 +48,10 @@ export interface BrokerBenchOptions {
   segmentSteps?: number;
   /** The stream's MAXLEN (~), entries (default 32). */
   maxLen?: number;
+  /** Also measure the end-to-end overhead against the pipelined trainer (bench-e2e.ts); default: not. */
+  endToEnd?: Omit<EndToEndOptions, "log">;
+  /** Run the ingest measurement (default true; false: only the end-to-end one). */
+  ingest?: boolean;
   log?: (line: string) => void;
 }
 
@@ -77,8 +87,11 @@ export interface BrokerBenchResult {
   segment: { envs: number; steps: number; transitions: number; bytes: number; bytes_per_transition: number };
   max_len: number;
   runs: BrokerBenchRun[];
-  /** Needs `tedg actor` and `tedg train --broker` (not built yet): real collection and updates end to end. */
-  end_to_end: null;
+  /**
+   * Real collection by `tedg actor` processes and real updates by `tedg train --broker` against the pipelined
+   * trainer at equal total envs (bench-e2e.ts); null unless asked for (`--updates N`).
+   */
+  end_to_end: EndToEndResult | null;
   machine: {
     cores: number;
     cpu_model: string;
@@ -132,7 +145,15 @@ export function resolveBenchOptions(o: BrokerBenchOptions) {
       maxLen,
       `more entries than the largest actor count (${most}): each actor may add one entry past the backlog bound`,
     );
-  return { actors, seconds, envs, steps, maxLen, log: o.log ?? (() => {}) };
+  if (o.endToEnd) resolveEndToEndOptions(o.endToEnd);
+  const ingest = o.ingest ?? true;
+  if (!ingest && !o.endToEnd)
+    throw new InvalidArgumentError(
+      "--no-ingest",
+      true,
+      "only together with --updates N (the end-to-end run)",
+    );
+  return { actors, seconds, envs, steps, maxLen, ingest, log: o.log ?? (() => {}) };
 }
 
 const NUM_EXPERTS = 4;
@@ -346,7 +367,7 @@ export async function benchBroker(opts: BrokerBenchOptions = {}): Promise<Broker
   const runs: BrokerBenchRun[] = [];
   try {
     await broker.connect();
-    for (const K of o.actors) {
+    for (const K of o.ingest ? o.actors : []) {
       o.log(`${K} actor${K > 1 ? "s" : ""}, ${o.seconds} s…`);
       runs.push(await benchOnce(broker, server, { ...o, K, file, ref, bytes: encoded.length, transitions }));
       const r = runs[runs.length - 1];
@@ -361,6 +382,19 @@ export async function benchBroker(opts: BrokerBenchOptions = {}): Promise<Broker
     process.off("exit", removeTmp);
     removeTmp();
   }
+  let endToEnd: EndToEndResult | null = null;
+  if (opts.endToEnd) {
+    o.log(
+      `end to end: the pipelined trainer against tedg train --broker + tedg actor, ` +
+        `${opts.endToEnd.warmup ?? 2} + ${opts.endToEnd.updates} updates each…`,
+    );
+    endToEnd = await benchEndToEnd({ ...opts.endToEnd, log: o.log });
+    o.log(
+      `end to end: pipelined ${endToEnd.pipelined_steps_per_sec.toFixed(0)} env steps/s, broker ` +
+        `${endToEnd.broker_steps_per_sec.toFixed(0)} (ratio ${endToEnd.ratio.toFixed(3)}, overhead ` +
+        `${(100 * endToEnd.overhead).toFixed(1)}%)`,
+    );
+  }
   return {
     segment: {
       envs: o.envs,
@@ -371,7 +405,7 @@ export async function benchBroker(opts: BrokerBenchOptions = {}): Promise<Broker
     },
     max_len: o.maxLen,
     runs,
-    end_to_end: null,
+    end_to_end: endToEnd,
     machine: {
       cores: availableParallelism(),
       cpu_model: cpus()[0]?.model ?? "unknown",

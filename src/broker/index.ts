@@ -24,4 +24,12 @@ export {
   type BrokerBenchResult,
   type BrokerBenchRun,
 } from "./bench.js";
+export {
+  benchEndToEnd,
+  resolveEndToEndOptions,
+  readUpdateRecords,
+  type EndToEndOptions,
+  type EndToEndResult,
+  type EndToEndRun,
+} from "./bench-e2e.js";
 export { encodeWeights, decodeWeights, WEIGHTS_MAGIC, type WireWeights } from "./weights-wire.js";

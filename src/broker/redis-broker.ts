@@ -1,7 +1,8 @@
 /**
  * The broker: Redis, through ioredis. One run uses these keys (prefix `tedg:<run>:`):
  *   segments  a stream; actors XADD one entry per rollout segment (field `d`: the encoded segment), capped at
- *             MAXLEN ~ maxLen so a stalled learner cannot exhaust the server's memory;
+ *             MAXLEN ~ maxLen so a stalled learner cannot exhaust the server's memory (the learner deletes
+ *             the entries it has acknowledged, so in a healthy run the cap is never reached);
  *   weights   the newest published weights (encoded blob) and `weights:version` its update count; a PUBLISH on
  *             the `weights` channel tells actors a new version exists;
  *   seeds     a counter from which every actor takes a disjoint range of game seeds;
@@ -156,6 +157,40 @@ export class RedisBroker {
   async ack(run: string, group: string, ids: string[]): Promise<number> {
     if (ids.length === 0) return 0;
     return this.redis.xack(runKeys(run).segments, group, ...ids);
+  }
+
+  /**
+   * Acknowledges `ids` and deletes them from the stream in one MULTI (atomic, so a crash leaves them either
+   * pending and present or acknowledged and gone). Ids already acknowledged or deleted are ignored, so
+   * repeating it (after a resume) is harmless. Returns how many were deleted.
+   */
+  async ackAndDelete(run: string, group: string, ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const key = runKeys(run).segments;
+    const res = await this.redis
+      .multi()
+      .xack(key, group, ...ids)
+      .xdel(key, ...ids)
+      .exec();
+    for (const [err] of res ?? []) if (err) throw err;
+    return Number(res?.[1]?.[1] ?? 0);
+  }
+
+  /**
+   * Entries ever added to the run's stream, deleted and trimmed ones included (XINFO STREAM
+   * "entries-added", Redis ≥ 7.0); null before the stream exists or on an older server.
+   */
+  async entriesAdded(run: string): Promise<number | null> {
+    let info: unknown[];
+    try {
+      info = (await this.redis.xinfo("STREAM", runKeys(run).segments)) as unknown[];
+    } catch {
+      return null;
+    }
+    for (let i = 0; i + 1 < info.length; i += 2)
+      if (String(info[i]) === "entries-added")
+        return typeof info[i + 1] === "number" ? (info[i + 1] as number) : null;
+    return null;
   }
 
   /**

@@ -70,7 +70,7 @@ export interface BrokerTrainOptions extends Omit<TrainOptions, "workers"> {
   maxPolicyLag?: number;
   /** Reject entries larger than this (MB, default 64). */
   maxSegmentMb?: number;
-  /** Approximate cap of the segment stream (default 10000 entries). */
+  /** Approximate cap of the segment stream (default: defaultStreamMaxLen). */
   streamMaxLen?: number;
 }
 
@@ -127,6 +127,31 @@ const freshCounts = (): SegmentCounts => ({
 });
 export const rejectedTotal = (c: SegmentCounts) => REJECT_REASONS.reduce((a, r) => a + c.rejected[r], 0);
 
+/**
+ * The default cap of the segment stream (XADD MAXLEN ~), a safety net: the learner deletes every entry it has
+ * acknowledged, and the actors' backpressure keeps the undelivered entries near two updates' worth of env
+ * rollouts (maxBacklogEnvs: 2 × envs entries at worst, with 1-env actors) plus one in flight per actor. The cap,
+ * (max policy lag + 1) × envs + 256 entries, leaves room for more than that backlog and 256 more entries
+ * (in-flight segments of many actors), so it trims nothing in a healthy run; it binds only when actors keep
+ * publishing without backpressure (a Redis too old to report the group's lag). Default (lag 4, 16 envs): 336
+ * entries, ≤ 645 MB of 1.92 MB segments.
+ */
+export function defaultStreamMaxLen(maxPolicyLag: number, envs: number): number {
+  return (maxPolicyLag + 1) * envs + 256;
+}
+
+/**
+ * The actors' backpressure bound, in env rollouts: an actor publishes only while the entries not yet delivered
+ * to the learner (the group's lag; the learner reads one entry at a time, when it needs one), each counted at
+ * the actor's envs, hold at most this many. Two updates' worth — the
+ * update in progress and the next one ready — keeps the learner fed when actors outpace it; more would only
+ * queue segments that age towards --max-policy-lag (and are dropped past it). With --max-policy-lag 0 one
+ * update's worth.
+ */
+export function maxBacklogEnvs(maxPolicyLag: number, envs: number): number {
+  return Math.min(maxPolicyLag + 1, 2) * envs;
+}
+
 /** Stream ids "ms-seq" in order. */
 function idAfter(a: string, b: string): boolean {
   const [am, as] = a.split("-").map(Number);
@@ -154,7 +179,8 @@ export async function trainWithBroker(
   const maxSegmentMb = opts.maxSegmentMb ?? 64;
   if (!(maxSegmentMb > 0)) throw new InvalidArgumentError("--max-segment-mb", maxSegmentMb, "a number > 0");
   const maxSegmentBytes = Math.floor(maxSegmentMb * 2 ** 20);
-  const streamMaxLen = opts.streamMaxLen ?? 10_000;
+  if (opts.streamMaxLen !== undefined && !(Number.isInteger(opts.streamMaxLen) && opts.streamMaxLen >= 1))
+    throw new InvalidArgumentError("stream cap (streamMaxLen)", opts.streamMaxLen, "an integer ≥ 1");
   const addr = parseBrokerUrl(opts.broker);
   checkBrokerSecurity(addr, { insecure: opts.insecure });
 
@@ -173,6 +199,7 @@ export async function trainWithBroker(
     folder = RunFolder.open(config, { cwd: opts.cwd });
     folder.saveConfig(config);
   }
+  const streamMaxLen = opts.streamMaxLen ?? defaultStreamMaxLen(maxPolicyLag, config.envs);
   const run = config.expName;
   if (!/^[\w.-]+$/.test(run))
     throw new InvalidArgumentError("run name (--exp-name)", run, "letters, digits, '.', '_', '-'");
@@ -283,7 +310,9 @@ export async function trainWithBroker(
       seedBase: config.seed,
       streamMaxLen,
       maxSegmentBytes,
-      maxBacklogEnvs: (maxPolicyLag + 1) * config.envs,
+      // Enough that the learner never waits for data when actors outpace it (the update in progress and the
+      // next one), no more: a longer queue only adds policy lag.
+      maxBacklogEnvs: maxBacklogEnvs(maxPolicyLag, config.envs),
       status: "running",
     };
     await broker.setRunInfo(run, info);
@@ -328,8 +357,10 @@ export async function trainWithBroker(
         optimizer: await learner.optimizerState(),
       });
       lastCheckpoint = dir;
-      // Everything handled so far is in the checkpoint now.
-      await broker.ack(run, LEARNER_GROUP, toAck);
+      // Everything handled so far is in the checkpoint now: acknowledge it and delete it from the stream (its
+      // data is in the checkpoint or was deliberately not trained on), so Redis holds only what is still to
+      // be handled.
+      await broker.ackAndDelete(run, LEARNER_GROUP, toAck);
       toAck = [];
       handled.clear();
     };
@@ -371,7 +402,7 @@ export async function trainWithBroker(
         if (update - m.version > maxPolicyLag) {
           counts.dropped_lag++;
           log.line(
-            `segment ${e.id} of ${m.actor}: dropped, policy lag ${update - m.version} > --max-policy-lag ${maxPolicyLag}`,
+            `segment ${e.id} of ${m.actor}#${seq}: dropped, policy lag ${update - m.version} > --max-policy-lag ${maxPolicyLag}`,
           );
           return null;
         }
@@ -386,7 +417,8 @@ export async function trainWithBroker(
 
     // Entries delivered before a crash and not acknowledged come first (oldest first), then new ones.
     // A checkpoint's entries whose acknowledgement a crash may have cut off.
-    if (resumeAcks.length) await broker.ack(run, LEARNER_GROUP, resumeAcks);
+    // Acknowledging or deleting ids already gone does nothing.
+    if (resumeAcks.length) await broker.ackAndDelete(run, LEARNER_GROUP, resumeAcks);
     let pendingCursor: string | null = "0-0";
     // After a reconnection, a read whose reply was lost may have left entries delivered but never seen here:
     // the pending list is read again (entries handled or queued already are skipped).
@@ -402,7 +434,10 @@ export async function trainWithBroker(
         }
         pendingCursor = null;
       }
-      return broker.readSegments(run, LEARNER_GROUP, LEARNER_CONSUMER, 16, 500);
+      // One entry at a time: entries stay undelivered until the learner needs them, so the group's lag — what
+      // the actors' backpressure reads — is the learner's whole backlog (a read-ahead would hide it from them,
+      // and they would keep publishing segments that only age towards --max-policy-lag).
+      return broker.readSegments(run, LEARNER_GROUP, LEARNER_CONSUMER, 1, 500);
     };
 
     const stopReason = (): RunSummary["status"] | null => {

@@ -35,8 +35,8 @@ export interface RunInfo {
   maxSegmentBytes: number;
   /**
    * Backpressure: an actor waits while the segments not yet delivered to the learner, counted at its own envs
-   * each, hold more than this many env-rollouts ((max policy lag + 1) updates' worth: anything beyond would be
-   * dropped as too old anyway).
+   * each, hold more than this many env-rollouts (maxBacklogEnvs in broker-learner.ts: two updates' worth; more
+   * would only add policy lag).
    */
   maxBacklogEnvs: number;
   /** "done" once the learner finished the run's episode budget: actors stop. */

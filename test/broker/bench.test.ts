@@ -6,6 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
@@ -13,7 +15,9 @@ import {
   decodeSegment,
   encodeSegment,
   parseActorCounts,
+  readUpdateRecords,
   redisServerVersion,
+  resolveEndToEndOptions,
   resolveBenchOptions,
   buildBenchSegment,
 } from "../../src/broker/index.js";
@@ -70,6 +74,98 @@ describe("tedg bench broker", () => {
     },
   );
 
+  it(
+    "end to end: the pipelined trainer and tedg train --broker with 2 tedg actor processes each train N updates",
+    { skip, timeout: 240_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "tedg-bench-e2e-test-"));
+      try {
+        // A tiny config: 2 envs, 16-step rollouts, a small model — only the structure is checked, not speed.
+        const config = join(dir, "tiny.json");
+        writeFileSync(
+          config,
+          JSON.stringify({
+            maxSteps: 24,
+            rolloutSteps: 16,
+            ppo: { minibatchSize: 16, epochs: 1 },
+            model: {
+              visual: { cropHidden: 32, hidden: 32, glyphHashBuckets: 16 },
+              gat: { dim: 8, heads: 2, logicDim: 16 },
+              router: { hidden: [16] },
+              experts: { hidden: [16] },
+              critic: { hidden: [16] },
+            },
+          }),
+        );
+        const lines: string[] = [];
+        const r = await benchBroker({
+          ingest: false,
+          segmentEnvs: 2,
+          segmentSteps: 16,
+          endToEnd: {
+            updates: 2,
+            warmup: 1,
+            envs: 2,
+            actors: 2,
+            rounds: 1,
+            config,
+            extraArgs: ["--preset", "demo"],
+            outDir: join(dir, "runs"),
+          },
+          log: (l) => lines.push(l),
+        });
+        assert.deepEqual(r.runs, [], "no ingest runs with ingest: false");
+        const e = r.end_to_end!;
+        assert.ok(e, "end_to_end is filled");
+        assert.equal(e.envs, 2);
+        assert.equal(e.actors, 2);
+        assert.equal(e.envs_per_actor, 1);
+        assert.deepEqual(
+          e.runs.map((x) => x.setup),
+          ["pipelined", "broker"],
+        );
+        for (const x of e.runs) {
+          assert.equal(x.updates_recorded, 3, `${x.setup}: warm-up 1 + 2 updates`);
+          assert.equal(x.transitions, 2 * 2 * 16, `${x.setup}: 2 updates × 2 envs × 16 steps`);
+          assert.ok(x.seconds > 0 && x.steps_per_sec > 0);
+          assert.ok(Math.abs(x.steps_per_sec - x.transitions / x.seconds) < 0.1 + 0.001 * x.steps_per_sec);
+          assert.ok(x.cpu_utilisation === null || (x.cpu_utilisation >= 0 && x.cpu_utilisation <= 1.05));
+          assert.ok(Number.isInteger(x.segments_dropped_lag) && x.segments_dropped_lag >= 0);
+        }
+        assert.ok(Math.abs(e.ratio - e.broker_steps_per_sec / e.pipelined_steps_per_sec) < 1e-3);
+        assert.ok(Math.abs(e.overhead - (1 - e.ratio)) < 1e-3);
+        // The broker run really trained: its learner's update records 0, 1, 2, each on segments of the actors
+        // whose envs add up to the config's 2, and its run is the broker's (segment counts in the records).
+        const recs = readUpdateRecords(join(dir, "runs", "e2e-broker-0", "metrics.jsonl"));
+        assert.deepEqual(
+          recs.map((x) => x.update),
+          [0, 1, 2],
+        );
+        for (const x of recs) {
+          assert.equal(x.segments, 2, "two 1-env segments per 2-env update");
+          assert.equal((x.segment_ids as string[]).length, 2);
+        }
+        assert.equal(recs[2].env_steps, 3 * 2 * 16);
+        assert.equal(
+          new Set(recs.flatMap((x) => (x.segment_ids as string[]).map((id) => id.split("#")[0]))).size,
+          2,
+          "both actors' segments were trained on",
+        );
+        const pipe = readUpdateRecords(join(dir, "runs", "e2e-pipelined-0", "metrics.jsonl"));
+        assert.deepEqual(
+          pipe.map((x) => x.update),
+          [0, 1, 2],
+        );
+        assert.ok(
+          lines.some((l) => /end to end: pipelined \d+ env steps\/s, broker \d+/.test(l)),
+          lines.join("\n"),
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   it("builds a segment of the requested shape that survives the codec", () => {
     const s = buildBenchSegment({ envs: 3, steps: 5 });
     const back = decodeSegment(encodeSegment(s));
@@ -100,6 +196,30 @@ describe("tedg bench broker", () => {
     for (const v of ["", "0", "1,,2", "two", "1.5", "65"])
       assert.throws(() => parseActorCounts(v), new RegExp(`invalid --actors: ${JSON.stringify(v)}`), v);
     await assert.rejects(benchBroker({ actors: [1], seconds: 0 }), /--seconds: 0/);
+    const badE2e = (o: Parameters<typeof resolveEndToEndOptions>[0], re: RegExp) =>
+      assert.throws(
+        () => resolveEndToEndOptions(o),
+        (e: unknown) => e instanceof InvalidArgumentError && re.test((e as Error).message),
+      );
+    badE2e({ updates: 0 }, /--updates: 0/);
+    badE2e({ updates: 2, warmup: 0 }, /--warmup: 0/);
+    badE2e({ updates: 2, envs: 16, actors: 3 }, /--e2e-actors: 3; expected a divisor of --e2e-envs \(16\)/);
+    badE2e({ updates: 2, config: "/nonexistent.json" }, /--e2e-config: "\/nonexistent.json"/);
+    badE2e({ updates: 2, rounds: 0 }, /--rounds: 0/);
+    bad({ ingest: false }, /--no-ingest/);
+    bad({ endToEnd: { updates: 2, envs: 4, actors: 3 } }, /--e2e-actors: 3/);
+    for (const args of [["--warmup", "2"], ["--e2e-actors", "2"], ["--no-ingest"]]) {
+      const r = spawnSync(
+        process.execPath,
+        [join(projectRoot(), "bin", "tedg.js"), "bench", "broker", ...args],
+        {
+          encoding: "utf8",
+          timeout: 60_000,
+        },
+      );
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`${args[0]} only applies with --updates N`));
+    }
     const cli = spawnSync(
       process.execPath,
       [join(projectRoot(), "bin", "tedg.js"), "bench", "broker", "--actors", "1,x"],

@@ -10,8 +10,9 @@
  *   - Redis stopped and restarted (append-only file): learner and actors reconnect and go on;
  *   - the learner killed with SIGKILL and resumed with --resume: it continues from its checkpoint.
  * At the end every stream entry is accounted for: consumed + dropped for lag + rejected (the last checkpoint's
- * counts) + still pending + never delivered = the entries in the stream; no segment was trained on twice and no
- * game seed played twice.
+ * counts) + still pending + never delivered = the entries ever added to the stream (XINFO STREAM
+ * entries-added); the stream itself holds only the pending and undelivered ones (the learner deleted every
+ * entry it acknowledged); no segment was trained on twice and no game seed played twice.
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -180,16 +181,28 @@ describe("distributed training (learner + actor processes, real redis-server)", 
         ((await client.redis.xrangeBuffer(`tedg:${RUN}:segments`, "-", "+")) as [Buffer, Buffer[]][]).map(
           ([, f]) => f[1],
         );
+      // The learner deletes entries once acknowledged: real segments seen in the stream meanwhile are kept
+      // here (by actor#seq) for the replays below.
+      const seenEntries = new Map<string, Buffer>();
+      const capture = async () => {
+        for (const d of await stream())
+          try {
+            const m = decodeSegment(d).meta;
+            if (m.actor !== "intruder") seenEntries.set(`${m.actor}#${m.seq}`, d);
+          } catch {
+            // the malformed entries
+          }
+      };
       const a = start("actor A", actorArgs());
       const b = start("actor B", actorArgs());
       const byActor = (pid: number, from = 0) =>
         updateRecords()
           .slice(from)
           .some((r) => (r.segment_ids as string[]).some((id) => id.includes(`/${pid}@`)));
-      await waitFor(
-        "2 updates with A's and B's segments",
-        () => updateRecords().length >= 2 && byActor(a.pid) && byActor(b.pid),
-      );
+      await waitFor("2 updates with A's and B's segments", async () => {
+        await capture();
+        return updateRecords().length >= 2 && byActor(a.pid) && byActor(b.pid);
+      });
       for (const reason of ["run", "config_hash", "graph_hash", "corrupt", "oversized"])
         assert.match(
           learner1.out,
@@ -205,6 +218,9 @@ describe("distributed training (learner + actor processes, real redis-server)", 
 
       // Redis stops and comes back (append-only file): everyone reconnects, and segments B and C publish after
       // the restart (sequence numbers above the last ones in the stream before it) are trained on.
+      // An actor's last sequence number before the restart: its entries still in the stream, and — read after
+      // the stream, since the learner deletes an entry only after the update record naming it — those trained
+      // on (an entry dropped or rejected before the restart cannot be trained on after it).
       const lastSeqOf = async (pid: number) => {
         let last = -1;
         for (const d of await stream()) {
@@ -216,6 +232,9 @@ describe("distributed training (learner + actor processes, real redis-server)", 
           }
           if (m.actor.includes(`/${pid}@`)) last = Math.max(last, m.seq!);
         }
+        for (const r of updateRecords())
+          for (const id of r.segment_ids as string[])
+            if (id.includes(`/${pid}@`)) last = Math.max(last, Number(id.split("#")[1]));
         return last;
       };
       await redis.down();
@@ -223,6 +242,7 @@ describe("distributed training (learner + actor processes, real redis-server)", 
       await redis.up();
       // Everything published before the stop is back (append-only file): a higher number was published after.
       const before = { b: await lastSeqOf(b.pid), c: await lastSeqOf(c.pid) };
+      assert.ok(before.b >= 0 && before.c >= 0, `B and C had published before the restart\n${logs()}`);
       const usedAfter = (pid: number, seq: number) =>
         updateRecords().some((r) =>
           (r.segment_ids as string[]).some((id) => id.includes(`/${pid}@`) && Number(id.split("#")[1]) > seq),
@@ -234,20 +254,17 @@ describe("distributed training (learner + actor processes, real redis-server)", 
       for (const p of [learner1, b, c]) assert.match(p.out, /reconnected/, `${p.name} reconnected`);
 
       // The learner dies with SIGKILL and is resumed from its run folder.
-      await waitFor("5 updates", () => updateRecords().length >= 5);
+      await waitFor("5 updates", async () => {
+        await capture();
+        return updateRecords().length >= 5;
+      });
 
       // Entries that look right but must not be trained on: a real segment replayed under another actor's name
       // with policy version 0 (too old: dropped), the same with a shape the learner cannot use, and an exact
       // copy of an entry already consumed (a duplicate).
-      const firstUsed = (updateRecords()[0].segment_ids as string[])[0];
-      const original = (await stream()).find((d) => {
-        try {
-          const m = decodeSegment(d).meta;
-          return `${m.actor}#${m.seq}` === firstUsed;
-        } catch {
-          return false;
-        }
-      })!;
+      const usedSoFar = new Set(updateRecords().flatMap((r) => r.segment_ids as string[]));
+      const original = [...seenEntries].find(([key]) => usedSoFar.has(key))?.[1];
+      assert.ok(original, `a consumed segment was seen in the stream before its deletion\n${logs()}`);
       const real = decodeSegment(original);
       const replay = (meta: Partial<SegmentMeta>) =>
         encodeSegment({ meta: { ...real.meta, actor: "replayer", ...meta }, arrays: real.arrays });
@@ -281,15 +298,16 @@ describe("distributed training (learner + actor processes, real redis-server)", 
       assert.match(learner2.out, /Resuming/);
       for (const p of [b, c]) assert.equal(await p.kill("SIGTERM"), 0, `${p.name} stops cleanly\n${logs()}`);
 
-      // Accounting: the last checkpoint's counts plus what is still in the group = every entry in the stream.
+      // Accounting: the last checkpoint's counts plus what is still in the group = every entry ever added.
       const ck = loadCheckpoint(resolveCheckpoint(runDir()).checkpoint).state;
       assert.equal(ck.counters.update, done + 2);
       const counts = (ck.extra as { broker: { counts: SegmentCounts } }).broker.counts;
       const rejected = REJECT_REASONS.reduce((s, r) => s + counts.rejected[r], 0);
-      const published = await client.streamLength(RUN);
+      const published = await client.entriesAdded(RUN);
+      assert.notEqual(published, null, "redis-server ≥ 7 reports entries-added");
       const pending = await client.pending(RUN, LEARNER_GROUP);
       const undelivered = await client.groupLag(RUN, LEARNER_GROUP);
-      assert.notEqual(undelivered, null);
+      assert.notEqual(undelivered, null, "the group's lag stays known although entries were deleted");
       assert.equal(
         counts.consumed + counts.dropped_lag + rejected + pending + undelivered!,
         published,
@@ -302,30 +320,19 @@ describe("distributed training (learner + actor processes, real redis-server)", 
       assert.ok(counts.dropped_lag >= 1, "the replayed version-0 segment was dropped as too old");
       assert.ok(counts.rejected.duplicate >= 1, "the copied entry was rejected as a duplicate");
 
-      // Ground truth from the stream itself: the actors' entries, and which of them repeat a (actor, seq).
-      const entries = (await client.redis.xrangeBuffer(`tedg:${RUN}:segments`, "-", "+")) as [
-        Buffer,
-        Buffer[],
-      ][];
-      const seen = new Set<string>();
-      let repeats = 0;
-      for (const [, fields] of entries) {
-        let m: SegmentMeta;
-        try {
-          m = decodeSegment(fields[1]).meta;
-        } catch {
-          continue;
-        }
-        if (m.actor === "intruder" || m.actor === "replayer") continue;
-        const key = `${m.actor}#${m.seq}`;
-        if (seen.has(key)) repeats++;
-        seen.add(key);
-      }
+      // Redis's memory: the acknowledged entries were deleted, so the stream holds exactly the entries still
+      // pending or never delivered (without the deletion it would hold every entry published), and those are
+      // bounded by the backpressure: two updates' worth (4 1-env entries) waiting plus one in flight per live
+      // actor (2), and what the learner had read but not checkpointed (an update's 2 entries, or what was
+      // pending at the resume) — 16 leaves a margin (typically 5 are left).
+      const left = await client.streamLength(RUN);
+      assert.equal(left, pending + undelivered!, "every acknowledged entry was deleted from the stream");
+      assert.ok(left <= 16, `${left} entries left in the stream (of ${published} published)`);
       t.diagnostic(
         `published ${published}: consumed ${counts.consumed}, dropped ${counts.dropped_lag}, rejected ${rejected} ` +
-          `(duplicates ${counts.rejected.duplicate} of ${repeats} repeats), pending ${pending}, undelivered ${undelivered}`,
+          `(duplicates ${counts.rejected.duplicate}), pending ${pending}, undelivered ${undelivered}; ` +
+          `${left} entries left in the stream`,
       );
-      assert.ok(counts.rejected.duplicate <= repeats, "only true repeats are rejected as duplicates");
 
       // Nothing trained twice: the consumed segments of the kept update records are distinct, and as many as
       // the checkpoint counts; every update is there once, in order.
@@ -337,6 +344,19 @@ describe("distributed training (learner + actor processes, real redis-server)", 
       const used = records.flatMap((r) => r.segment_ids as string[]);
       assert.equal(new Set(used).size, used.length, "no segment trained on twice");
       assert.equal(used.length, counts.consumed);
+      // Only true repeats are rejected as duplicates: every one names an actor#seq handled before it, trained
+      // on or dropped for lag (the learners' logs name both).
+      const allLogs = procs
+        .filter((p) => p.name.startsWith("learner"))
+        .map((p) => p.out)
+        .join("\n");
+      const droppedKeys = [...allLogs.matchAll(/ of (\S+#\d+): dropped, policy lag/g)].map((m) => m[1]);
+      const dupKeys = [...allLogs.matchAll(/actor (\S+)'s segment (\d+) was handled before/g)].map(
+        (m) => `${m[1]}#${m[2]}`,
+      );
+      assert.ok(dupKeys.length >= 1);
+      const handledKeys = new Set([...used, ...droppedKeys]);
+      for (const k of dupKeys) assert.ok(handledKeys.has(k), `duplicate ${k} was handled before`);
       assert.ok(
         new Set(used.map((u) => u.split("#")[0])).size >= 3,
         "segments of actors A, B and C were used",
