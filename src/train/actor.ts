@@ -28,12 +28,11 @@ import {
 import { VecEnv } from "../env/index.js";
 import { loadBuiltinGraph } from "../knowledge/index.js";
 import { graphFingerprint, initBackend } from "../model/index.js";
-import { BatchObserver, EpisodeRoutingSlots, NUM_SCORE_ACTIONS, policyForConfig } from "../agent/index.js";
+import { EpisodeRoutingSlots, policyForConfig } from "../agent/index.js";
 import { phaseAt } from "../run/index.js";
 import { InvalidArgumentError, Rng, StateError } from "../util/index.js";
 import { LEARNER_GROUP, TRAIN_SEED_LIMIT, parseRunInfo, segmentArrays, type RunInfo } from "./broker-run.js";
-import { RewardScaler } from "./reward-scaler.js";
-import { RolloutCollector, type EnvTrack } from "./rollout-collector.js";
+import { RolloutCollector, collectorState, type EnvTrack } from "./rollout-collector.js";
 
 export interface ActorOptions {
   /** redis://[user][:password@]host[:port][/db] */
@@ -127,16 +126,7 @@ export async function runActor(o: ActorOptions): Promise<ActorSummary> {
     if (!Number.isInteger(rounds) || rounds <= T)
       throw new InvalidArgumentError("seed rounds", rounds, `an integer > the rollout steps (${T})`);
     policy = policyForConfig(config, graph);
-    const scaler = new RewardScaler(N, {
-      gamma: config.ppo.gamma,
-      scaleByStd: config.reward.scaleByStd,
-      clip: config.reward.clip,
-    });
-    const observer = new BatchObserver(graph, N, {
-      cropSize: policy.config.visual.cropSize,
-      actionMask: config.actionMask,
-      numActions: NUM_SCORE_ACTIONS,
-    });
+    const { scaler, observer } = collectorState(config, policy, graph, N);
 
     // 2. Weights.
     let version = -1;

@@ -60,6 +60,7 @@ import { LocalLearner, type LearnerStart } from "./learner.js";
 import { TrainingLog } from "./log.js";
 import type { LrScheduleState } from "./phases.js";
 import { RolloutBuffer, type RolloutData } from "./rollout.js";
+import { logUpdateLine, updateRecordHead, updateRecordStats } from "./update-record.js";
 import type { RunSummary, TrainOptions } from "./trainer.js";
 
 export interface BrokerTrainOptions extends Omit<TrainOptions, "workers"> {
@@ -538,24 +539,8 @@ export async function trainWithBroker(
       }
       const stds = segs.map((s) => s.meta.rewardStd).filter((v): v is number => typeof v === "number");
       const record: Record<string, unknown> = {
-        update: update - 1,
-        episode,
-        env_steps: envSteps,
-        phase: phase.name,
-        phase_index: phase.index,
-        routing: phase.routing,
-        tau: phase.tau,
-        lr: u.lr,
-        losses: u.losses,
-        weighted: u.weighted,
-        policy_entropy: u.losses.entropy,
-        approx_kl: u.approxKl,
-        clip_fraction: u.clipFraction,
-        explained_variance: u.explainedVariance,
-        grad_norm: u.gradNorm,
-        grad_norm_max: u.gradNormMax,
-        advantage_mean: u.advantageMean,
-        advantage_std: u.advantageStd,
+        ...updateRecordHead({ update, episode, envSteps }, phase, u),
+        ...updateRecordStats(u),
         reward_std: stds.length ? stds.reduce((a, b) => a + b, 0) / stds.length : null,
         rolled_back: u.rolledBack,
         early_stop: u.earlyStop,
@@ -574,18 +559,7 @@ export async function trainWithBroker(
       };
       metrics.update(record as { update: number });
       opts.onUpdate?.(record);
-      if (update % config.logEvery === 0 || u.rolledBack) {
-        log.update({
-          update,
-          phase: phase.name,
-          lr: u.lr,
-          losses: u.losses,
-          approxKl: u.approxKl,
-          clipFraction: u.clipFraction,
-          gradNorm: u.gradNorm,
-          explainedVariance: u.explainedVariance,
-          rolledBack: u.rolledBack !== null,
-        });
+      if (logUpdateLine(log, config.logEvery, update, phase, u)) {
         log.line(
           `segments: ${counts.consumed} consumed, ${counts.dropped_lag} dropped (lag), ` +
             `${rejectedTotal(counts)} rejected; policy lag ${record.policy_lag}`,

@@ -11,16 +11,18 @@ import { Rng } from "../util/index.js";
 import {
   BatchObserver,
   Collector,
+  NUM_SCORE_ACTIONS,
   EpisodeRoutingSlots,
   type CollectHooks,
   opinionStats,
   routingStats,
 } from "../agent/index.js";
+import type { Hypergraph } from "../knowledge/index.js";
 import type { Policy } from "../model/index.js";
 import type { PhaseState, TrainConfig } from "../run/index.js";
 import { computeGae } from "./gae.js";
 import type { UpdateJob } from "./learner.js";
-import type { RewardScaler } from "./reward-scaler.js";
+import { RewardScaler } from "./reward-scaler.js";
 import { RolloutBuffer } from "./rollout.js";
 
 /** Per-env bookkeeping of the running episode (its routing statistics are in an EpisodeRoutingSlots). */
@@ -60,6 +62,26 @@ export interface CollectParts {
   /** Per-env tracks, kept up to date here (the caller may read and restore them). */
   tracks: EnvTrack[];
   routingSlots: EpisodeRoutingSlots;
+}
+
+/** The reward scaler and observer of N envs, configured as every collector (trainer, actor) needs them. */
+export function collectorState(
+  config: TrainConfig,
+  policy: Policy,
+  graph: Hypergraph,
+  N: number,
+): { scaler: RewardScaler; observer: BatchObserver } {
+  const scaler = new RewardScaler(N, {
+    gamma: config.ppo.gamma,
+    scaleByStd: config.reward.scaleByStd,
+    clip: config.reward.clip,
+  });
+  const observer = new BatchObserver(graph, N, {
+    cropSize: policy.config.visual.cropSize,
+    actionMask: config.actionMask,
+    numActions: NUM_SCORE_ACTIONS,
+  });
+  return { scaler, observer };
 }
 
 export interface CollectOptions {

@@ -18,7 +18,6 @@ import { InvalidArgumentError, Rng, type RngState, type TensorBlobs } from "../u
 import {
   BatchObserver,
   EpisodeRoutingSlots,
-  NUM_SCORE_ACTIONS,
   type RoutingSlotState,
   opinionStats,
   policyForConfig,
@@ -49,7 +48,13 @@ import {
 import { TrainingLog } from "./log.js";
 import { type LrScheduleState } from "./phases.js";
 import { RewardScaler } from "./reward-scaler.js";
-import { RolloutCollector, type EnvTrack, type FinishedEpisode } from "./rollout-collector.js";
+import {
+  RolloutCollector,
+  collectorState,
+  type EnvTrack,
+  type FinishedEpisode,
+} from "./rollout-collector.js";
+import { logUpdateLine, updateRecordHead, updateRecordStats } from "./update-record.js";
 import { WorkerLearner } from "./worker-learner.js";
 
 export interface TrainOptions {
@@ -197,16 +202,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   const root = new Rng(config.seed);
   let actRng = root.fork();
   let ppoRngState = root.fork().getState();
-  const scaler = new RewardScaler(N, {
-    gamma: config.ppo.gamma,
-    scaleByStd: config.reward.scaleByStd,
-    clip: config.reward.clip,
-  });
-  const observer = new BatchObserver(graph, N, {
-    cropSize: policy.config.visual.cropSize,
-    actionMask: config.actionMask,
-    numActions: NUM_SCORE_ACTIONS,
-  });
+  const { scaler, observer } = collectorState(config, policy, graph, N);
   const seedStart = config.seed;
 
   let episode = 0;
@@ -470,18 +466,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     const router = policy.router;
     const balancedPrior = policy.opinionPrior !== null && policy.config.opinion.prior === "balanced";
     const record: Record<string, unknown> = {
-      // 0-based like episode records (trimMetricsForResume keeps records below the checkpoint's counters).
-      update: update - 1,
-      episode: done.episode,
-      env_steps: done.envSteps,
-      phase: phase.name,
-      phase_index: phase.index,
-      routing: phase.routing,
-      tau: phase.tau,
-      lr: u.lr,
-      losses: u.losses,
-      weighted: u.weighted,
-      policy_entropy: u.losses.entropy,
+      ...updateRecordHead({ update, episode: done.episode, envSteps: done.envSteps }, phase, u),
       ...done.routing,
       ...(done.opinion ?? {}),
       ...(balancedPrior
@@ -500,14 +485,8 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
             router_logit_std: Array.from(router.logitStats.std),
           }
         : {}),
-      approx_kl: u.approxKl,
-      clip_fraction: u.clipFraction,
-      explained_variance: u.explainedVariance,
-      grad_norm: u.gradNorm,
-      grad_norm_max: u.gradNormMax,
+      ...updateRecordStats(u),
       gat_attention_entropy: done.gatEntropy,
-      advantage_mean: u.advantageMean,
-      advantage_std: u.advantageStd,
       reward_std: done.rewardStd,
       rolled_back: u.rolledBack,
       early_stop: u.earlyStop,
@@ -522,19 +501,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     };
     metrics.update(record as { update: number });
     opts.onUpdate?.(record);
-    if (update % config.logEvery === 0 || u.rolledBack) {
-      log.update({
-        update,
-        phase: phase.name,
-        lr: u.lr,
-        losses: u.losses,
-        approxKl: u.approxKl,
-        clipFraction: u.clipFraction,
-        gradNorm: u.gradNorm,
-        explainedVariance: u.explainedVariance,
-        rolledBack: u.rolledBack !== null,
-      });
-    }
+    logUpdateLine(log, config.logEvery, update, phase, u);
 
     // Update boundary: refresh the resumable state, then write due checkpoints.
     let improved = false;
