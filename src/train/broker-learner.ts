@@ -31,7 +31,13 @@ import {
   type Segment,
   type StreamEntry,
 } from "../broker/index.js";
-import { BatchObserver, NUM_SCORE_ACTIONS, policyForConfig } from "../agent/index.js";
+import {
+  BatchObserver,
+  NUM_SCORE_ACTIONS,
+  opinionStats,
+  policyForConfig,
+  routingStats,
+} from "../agent/index.js";
 import {
   MetricsWriter,
   RunFolder,
@@ -541,6 +547,17 @@ export async function trainWithBroker(
       const record: Record<string, unknown> = {
         ...updateRecordHead({ update, episode, envSteps }, phase, u),
         ...updateRecordStats(u),
+        // Routing over the merged rollout, as the in-process trainer reports it (the report's routing charts).
+        ...routingStats(job.rollout.arrays.alpha, policy.expertNames),
+        ...(job.rollout.shape.opinion
+          ? opinionStats(
+              job.rollout.arrays.alpha,
+              job.rollout.arrays.opinion,
+              job.rollout.arrays.opinionValid,
+              policy.expertNames.length,
+              policy.confidence,
+            )
+          : {}),
         reward_std: stds.length ? stds.reduce((a, b) => a + b, 0) / stds.length : null,
         rolled_back: u.rolledBack,
         early_stop: u.earlyStop,

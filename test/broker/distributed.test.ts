@@ -341,6 +341,18 @@ describe("distributed training (learner + actor processes, real redis-server)", 
         records.map((r) => r.update),
         Array.from({ length: done + 2 }, (_, i) => i),
       );
+      // Routing statistics of the merged rollout, as in-process runs record them: dominant shares partition the
+      // steps, per-step entropy lies in [0, ln K].
+      for (const r of records) {
+        const shares = Object.values(r.expert_dominant_share as Record<string, number>);
+        assert.equal(shares.length, 4);
+        assert.ok(
+          Math.abs(shares.reduce((a, b) => a + b, 0) - 1) < 1e-6,
+          `update ${String(r.update)}: shares`,
+        );
+        const h = r.alpha_entropy_step as number;
+        assert.ok(h >= 0 && h <= Math.log(4) + 1e-6, `update ${String(r.update)}: entropy ${h}`);
+      }
       const used = records.flatMap((r) => r.segment_ids as string[]);
       assert.equal(new Set(used).size, used.length, "no segment trained on twice");
       assert.equal(used.length, counts.consumed);
