@@ -13,12 +13,12 @@
  * read from /proc between the polls that first see update W−1 and update W+N−1 written) over that wall time
  * × cores. Segments dropped for lag are the learner's count over the same updates.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { InvalidArgumentError, StateError, projectRoot } from "../util/index.js";
+import { InvalidArgumentError, StateError } from "../util/index.js";
 import { LocalRedis } from "./local-redis.js";
+import { TedgProcess } from "./tedg-process.js";
 
 export interface EndToEndOptions {
   /** Updates measured, after the warm-up (N). */
@@ -146,51 +146,8 @@ export function readUpdateRecords(metricsFile: string): Record<string, unknown>[
     });
 }
 
-/** Processes started here and still running: killed if this process exits first (Ctrl-C on the bench). */
-const live = new Set<ChildProcess>();
-let exitHook = false;
-
-class Proc {
-  readonly proc: ChildProcess;
-  out = "";
-  readonly exited: Promise<number | null>;
-  constructor(
-    readonly name: string,
-    args: string[],
-  ) {
-    this.proc = spawn(process.execPath, [join(projectRoot(), "bin", "tedg.js"), ...args], {
-      cwd: projectRoot(),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const keep = (d: Buffer) => (this.out = (this.out + d.toString()).slice(-20_000));
-    this.proc.stdout!.on("data", keep);
-    this.proc.stderr!.on("data", keep);
-    live.add(this.proc);
-    if (!exitHook) {
-      exitHook = true;
-      process.on("exit", () => {
-        for (const p of live) p.kill("SIGKILL");
-      });
-    }
-    this.exited = new Promise((resolve) =>
-      this.proc.on("exit", (code) => {
-        live.delete(this.proc);
-        resolve(code);
-      }),
-    );
-  }
-  get running(): boolean {
-    return this.proc.exitCode === null && this.proc.signalCode === null;
-  }
-  async stop(signal: NodeJS.Signals, graceMs = 30_000): Promise<number | null> {
-    if (!this.running) return this.exited;
-    this.proc.kill(signal);
-    const t = setTimeout(() => this.proc.kill("SIGKILL"), graceMs);
-    const code = await this.exited;
-    clearTimeout(t);
-    return code;
-  }
-}
+/** A bench process keeps the end of its output, for the error message when it fails. */
+const spawnTedg = (name: string, args: string[]) => new TedgProcess(name, args, 20_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -220,21 +177,21 @@ async function measureOne(
     dir,
     "--no-progress",
   ];
-  const procs: Proc[] = [];
+  const procs: TedgProcess[] = [];
   let redis: LocalRedis | null = null;
   const t0 = performance.now();
   try {
-    let main: Proc;
+    let main: TedgProcess;
     if (setup === "pipelined") {
-      main = new Proc("trainer", ["train", "--pipeline", "on", ...common]);
+      main = spawnTedg("trainer", ["train", "--pipeline", "on", ...common]);
       procs.push(main);
     } else {
       redis = await LocalRedis.start();
-      main = new Proc("learner", ["train", "--broker", redis.url, ...common]);
+      main = spawnTedg("learner", ["train", "--broker", redis.url, ...common]);
       procs.push(main);
       for (let k = 0; k < o.actors; k++)
         procs.push(
-          new Proc(`actor ${k}`, [
+          spawnTedg(`actor ${k}`, [
             "actor",
             "--broker",
             redis.url,

@@ -33,3 +33,4 @@ export {
   type EndToEndRun,
 } from "./bench-e2e.js";
 export { encodeWeights, decodeWeights, WEIGHTS_MAGIC, type WireWeights } from "./weights-wire.js";
+export { TedgProcess } from "./tedg-process.js";

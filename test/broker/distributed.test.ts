@@ -15,7 +15,7 @@
  * entry it acknowledged); no segment was trained on twice and no game seed played twice.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +25,7 @@ import {
   decodeSegment,
   encodeSegment,
   parseBrokerUrl,
+  TedgProcess,
   type SegmentMeta,
 } from "../../src/broker/index.js";
 import { loadCheckpoint, resolveCheckpoint } from "../../src/run/index.js";
@@ -36,41 +37,15 @@ import { TestRedis, redisAvailable } from "./redis-server.js";
 const skip = !redisAvailable() && "redis-server is not installed";
 const RUN = "dist";
 
-/** A spawned tedg process with its output collected. */
-class Tedg {
-  readonly proc: ChildProcess;
-  out = "";
-  readonly exited: Promise<number | null>;
-  constructor(
-    readonly name: string,
-    args: string[],
-  ) {
-    this.proc = spawn(process.execPath, [join(projectRoot(), "bin", "tedg.js"), ...args], {
-      cwd: projectRoot(),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.proc.stdout!.on("data", (d: Buffer) => (this.out += d.toString()));
-    this.proc.stderr!.on("data", (d: Buffer) => (this.out += d.toString()));
-    this.exited = new Promise((resolve) => this.proc.on("exit", (code) => resolve(code)));
-  }
-  get pid(): number {
-    return this.proc.pid!;
-  }
-  async kill(signal: NodeJS.Signals): Promise<number | null> {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
-    return this.exited;
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("distributed training (learner + actor processes, real redis-server)", { skip }, () => {
   let redis: TestRedis;
   let dir: string;
   let client: RedisBroker;
-  const procs: Tedg[] = [];
+  const procs: TedgProcess[] = [];
   const start = (name: string, args: string[]) => {
-    const p = new Tedg(name, args);
+    const p = new TedgProcess(name, args);
     procs.push(p);
     return p;
   };
@@ -126,7 +101,7 @@ describe("distributed training (learner + actor processes, real redis-server)", 
   });
 
   after(async () => {
-    for (const p of procs) await p.kill("SIGKILL");
+    for (const p of procs) await p.stop("SIGKILL");
     await client?.close();
     await redis?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -211,7 +186,7 @@ describe("distributed training (learner + actor processes, real redis-server)", 
         );
 
       // An actor dies with SIGKILL; the learner goes on with B, and a new actor C joins.
-      await a.kill("SIGKILL");
+      await a.stop("SIGKILL");
       const c = start("actor C", actorArgs());
       await waitFor("actor C's segments in an update", () => byActor(c.pid));
       assert.equal(learner1.proc.exitCode, null, `the learner runs on\n${logs()}`);
@@ -282,7 +257,7 @@ describe("distributed training (learner + actor processes, real redis-server)", 
           /rejected \(shape\)/.test(learner1.out) &&
           /rejected \(duplicate\)/.test(learner1.out),
       );
-      await learner1.kill("SIGKILL");
+      await learner1.stop("SIGKILL");
       const done = Number(loadCheckpoint(resolveCheckpoint(runDir()).checkpoint).state.counters.update);
       const learner2 = start("learner (resumed)", [
         ...learnerArgs,
@@ -296,7 +271,7 @@ describe("distributed training (learner + actor processes, real redis-server)", 
       clearTimeout(timer);
       assert.equal(code, 0, `the resumed learner finished its updates\n${logs()}`);
       assert.match(learner2.out, /Resuming/);
-      for (const p of [b, c]) assert.equal(await p.kill("SIGTERM"), 0, `${p.name} stops cleanly\n${logs()}`);
+      for (const p of [b, c]) assert.equal(await p.stop("SIGTERM"), 0, `${p.name} stops cleanly\n${logs()}`);
 
       // Accounting: the last checkpoint's counts plus what is still in the group = every entry ever added.
       const ck = loadCheckpoint(resolveCheckpoint(runDir()).checkpoint).state;
