@@ -11,7 +11,8 @@ import { groupLag } from "./group-lag.js";
 import { RedisBroker } from "./redis-broker.js";
 import { decodeSegment, encodeSegment } from "./segment.js";
 
-interface ActorConfig {
+/** What the bench passes to each actor process (argv[2], JSON). */
+export interface BenchActorConfig {
   url: string;
   run: string;
   group: string;
@@ -21,7 +22,7 @@ interface ActorConfig {
   backlog: number;
 }
 
-const cfg = JSON.parse(process.argv[2] ?? "{}") as ActorConfig;
+const cfg = JSON.parse(process.argv[2] ?? "{}") as BenchActorConfig;
 const send = (m: object) => new Promise<void>((resolve) => process.send!(m, undefined, {}, () => resolve()));
 
 async function main(): Promise<void> {

@@ -27,6 +27,7 @@ import { loadBuiltinGraph } from "../knowledge/index.js";
 import { recordRollout } from "../model/index.js";
 import { InvalidArgumentError, Rng, StateError } from "../util/index.js";
 import { parseBrokerUrl } from "./address.js";
+import type { BenchActorConfig } from "./bench-actor.js";
 import { groupLag } from "./group-lag.js";
 import {
   benchEndToEnd,
@@ -308,18 +309,7 @@ interface ActorHandle {
 }
 
 /** Forks an actor and resolves once it is connected and has encoded its segment. */
-function startActor(
-  cfg: {
-    url: string;
-    run: string;
-    group: string;
-    file: string;
-    actor: string;
-    maxLen: number;
-    backlog: number;
-  },
-  procs: ChildProcess[],
-): Promise<ActorHandle> {
+function startActor(cfg: BenchActorConfig, procs: ChildProcess[]): Promise<ActorHandle> {
   const proc = fork(new URL("./bench-actor.js", import.meta.url), [JSON.stringify(cfg)], {
     stdio: ["ignore", "ignore", "pipe", "ipc"],
   });

@@ -122,21 +122,7 @@ export class RedisBroker {
 
   /** Up to `count` entries never delivered to the group, waiting up to `blockMs` for the first. */
   async readSegments(run: string, group: string, consumer: string, count: number, blockMs: number) {
-    const key = runKeys(run).segments;
-    const res = (await this.redis.callBuffer(
-      "XREADGROUP",
-      "GROUP",
-      group,
-      consumer,
-      "COUNT",
-      String(count),
-      "BLOCK",
-      String(blockMs),
-      "STREAMS",
-      key,
-      ">",
-    )) as [Buffer, [Buffer, Buffer[]][]][] | null;
-    return entriesOf(res?.[0]?.[1] ?? []);
+    return this.readGroup(run, group, consumer, count, ">", blockMs);
   }
 
   /** Takes over entries another consumer of the group received but did not acknowledge for `minIdleMs`. */
@@ -198,6 +184,19 @@ export class RedisBroker {
    * name must finish first), oldest first, after stream id `after`.
    */
   async readOwnPending(run: string, group: string, consumer: string, count: number, after = "0-0") {
+    return this.readGroup(run, group, consumer, count, after);
+  }
+
+  /** XREADGROUP from stream id `from` (">": never delivered), blocking up to `blockMs` when given. */
+  private async readGroup(
+    run: string,
+    group: string,
+    consumer: string,
+    count: number,
+    from: string,
+    blockMs?: number,
+  ) {
+    const block = blockMs === undefined ? [] : ["BLOCK", String(blockMs)];
     const res = (await this.redis.callBuffer(
       "XREADGROUP",
       "GROUP",
@@ -205,9 +204,10 @@ export class RedisBroker {
       consumer,
       "COUNT",
       String(count),
+      ...block,
       "STREAMS",
       runKeys(run).segments,
-      after,
+      from,
     )) as [Buffer, [Buffer, Buffer[] | null][]][] | null;
     // An entry trimmed away (MAXLEN) while pending comes back without fields.
     return entriesOf((res?.[0]?.[1] ?? []).map(([id, f]) => [id, f ?? []] as [Buffer, Buffer[]]));
