@@ -31,13 +31,7 @@ import {
   type Segment,
   type StreamEntry,
 } from "../broker/index.js";
-import {
-  BatchObserver,
-  NUM_SCORE_ACTIONS,
-  opinionStats,
-  policyForConfig,
-  routingStats,
-} from "../agent/index.js";
+import { opinionStats, policyForConfig, routingStats } from "../agent/index.js";
 import {
   MetricsWriter,
   RunFolder,
@@ -66,6 +60,7 @@ import { LocalLearner, type LearnerStart } from "./learner.js";
 import { TrainingLog } from "./log.js";
 import type { LrScheduleState } from "./phases.js";
 import { RolloutBuffer, type RolloutData } from "./rollout.js";
+import { collectorState } from "./rollout-collector.js";
 import { logUpdateLine, updateRecordHead, updateRecordStats } from "./update-record.js";
 import type { RunSummary, TrainOptions } from "./trainer.js";
 
@@ -284,11 +279,7 @@ export async function trainWithBroker(
   const ref: RolloutData = new RolloutBuffer({
     steps: config.rolloutSteps,
     envs: 1,
-    ...new BatchObserver(graph, 1, {
-      cropSize: policy.config.visual.cropSize,
-      actionMask: config.actionMask,
-      numActions: NUM_SCORE_ACTIONS,
-    }).rowSizes,
+    ...collectorState(config, policy, graph, 1).observer.rowSizes,
     numExperts: policy.numExperts,
     opinion: policy.arch === "moe-graph",
   }).data();
