@@ -49,6 +49,8 @@ export {
   RUN_FILES,
   resolveCheckpoint,
   latestCheckpoint,
+  openRun,
+  type OpenedRun,
   type RunFolderOptions,
   type CheckpointRef,
   type CheckpointChoice,

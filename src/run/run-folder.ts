@@ -188,3 +188,31 @@ export class RunFolder {
       rmSync(c.dir, { recursive: true, force: true });
   }
 }
+
+/** Where a training command writes, and with which config: a resumed run's or a new one. */
+export interface OpenedRun {
+  config: TrainConfig;
+  folder: RunFolder;
+  /** The checkpoint a resumed run continues from; null for a new run. */
+  resumeFrom: CheckpointChoice | null;
+}
+
+/**
+ * The run a training command works on. With `resume`, the checkpoint's folder and config (`episodes`, when given,
+ * the new total); else a new folder for `configIn`, with its config saved.
+ */
+export function openRun(
+  configIn: TrainConfig | null,
+  opts: { resume?: string; episodes?: number; cwd?: string },
+): OpenedRun {
+  if (opts.resume) {
+    const resumeFrom = resolveCheckpoint(opts.resume, "--resume");
+    const config = { ...resumeFrom.state.config };
+    if (opts.episodes !== undefined) config.episodes = opts.episodes;
+    return { config, folder: RunFolder.at(resumeFrom.runDir), resumeFrom };
+  }
+  if (!configIn) throw new InvalidArgumentError("train config", configIn, "a config (or opts.resume)");
+  const folder = RunFolder.open(configIn, { cwd: opts.cwd });
+  folder.saveConfig(configIn);
+  return { config: configIn, folder, resumeFrom: null };
+}

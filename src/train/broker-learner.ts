@@ -34,15 +34,13 @@ import {
 import { opinionStats, policyForConfig, routingStats } from "../agent/index.js";
 import {
   MetricsWriter,
-  RunFolder,
   blobsToWeights,
   loadCheckpoint,
   phaseAt,
-  resolveCheckpoint,
+  openRun,
   saveCheckpoint,
   trimMetricsForResume,
   weightsToBlobs,
-  type CheckpointChoice,
   type TrainConfig,
 } from "../run/index.js";
 import { InvalidArgumentError, Rng, TedgError, type TensorBlobs } from "../util/index.js";
@@ -61,6 +59,7 @@ import { TrainingLog } from "./log.js";
 import type { LrScheduleState } from "./phases.js";
 import { RolloutBuffer, type RolloutData } from "./rollout.js";
 import { collectorState } from "./rollout-collector.js";
+import { newBestScore, recordScore, refreshBest } from "./best-score.js";
 import { logUpdateLine, updateRecordHead, updateRecordStats } from "./update-record.js";
 import type { RunSummary, TrainOptions } from "./trainer.js";
 
@@ -187,20 +186,7 @@ export async function trainWithBroker(
   checkBrokerSecurity(addr, { insecure: opts.insecure });
 
   await initBackend(opts.backend ?? "wasm");
-  let config: TrainConfig;
-  let folder: RunFolder;
-  let resumeFrom: CheckpointChoice | null = null;
-  if (opts.resume) {
-    resumeFrom = resolveCheckpoint(opts.resume, "--resume");
-    config = { ...resumeFrom.state.config };
-    if (opts.episodes !== undefined) config.episodes = opts.episodes;
-    folder = RunFolder.at(resumeFrom.runDir);
-  } else {
-    if (!configIn) throw new InvalidArgumentError("train config", configIn, "a config (or opts.resume)");
-    config = configIn;
-    folder = RunFolder.open(config, { cwd: opts.cwd });
-    folder.saveConfig(config);
-  }
+  const { config, folder, resumeFrom } = openRun(configIn, opts);
   const streamMaxLen = opts.streamMaxLen ?? defaultStreamMaxLen(maxPolicyLag, config.envs);
   const run = config.expName;
   if (!/^[\w.-]+$/.test(run))
@@ -225,12 +211,7 @@ export async function trainWithBroker(
   let lastId = "0-0";
   let resumeAcks: string[] = [];
   let optimizerStart: TensorBlobs | undefined;
-  const best = {
-    metric: `score_avg${config.bestWindow}`,
-    value: null as number | null,
-    episode: null as number | null,
-    recent: [] as number[],
-  };
+  const best = newBestScore(config.bestWindow);
   if (resumeFrom) {
     const ck = loadCheckpoint(resumeFrom.checkpoint);
     const s = ck.state;
@@ -514,8 +495,7 @@ export async function trainWithBroker(
           const score = Number(ep.score);
           recentScores.push(score);
           if (recentScores.length > 1000) recentScores = recentScores.slice(-1000);
-          best.recent.push(score);
-          if (best.recent.length > config.bestWindow) best.recent.shift();
+          recordScore(best, score, config.bestWindow);
         }
       }
       counts.consumed += segs.length;
@@ -527,13 +507,7 @@ export async function trainWithBroker(
       nanRollbacks = r.nanRollbacks;
       for (const m of r.messages) log.line(m);
       const u = r.stats;
-      if (best.recent.length >= Math.min(config.bestWindow, config.episodes)) {
-        const avg = best.recent.reduce((a, b) => a + b, 0) / best.recent.length;
-        if (best.value === null || avg > best.value) {
-          best.value = avg;
-          best.episode = episode;
-        }
-      }
+      refreshBest(best, episode, config.bestWindow, config.episodes);
       const stds = segs.map((s) => s.meta.rewardStd).filter((v): v is number => typeof v === "number");
       const record: Record<string, unknown> = {
         ...updateRecordHead({ update, episode, envSteps }, phase, u),

@@ -25,15 +25,13 @@ import {
 } from "../agent/index.js";
 import {
   MetricsWriter,
-  RunFolder,
   blobsToWeights,
   loadCheckpoint,
   phaseAt,
-  resolveCheckpoint,
+  openRun,
   saveCheckpoint,
   trimMetricsForResume,
   weightsToBlobs,
-  type CheckpointChoice,
   type PhaseState,
   type TrainConfig,
 } from "../run/index.js";
@@ -54,6 +52,7 @@ import {
   type EnvTrack,
   type FinishedEpisode,
 } from "./rollout-collector.js";
+import { newBestScore, recentMean, recordScore, refreshBest } from "./best-score.js";
 import { logUpdateLine, updateRecordHead, updateRecordStats } from "./update-record.js";
 import { WorkerLearner } from "./worker-learner.js";
 
@@ -178,20 +177,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   const t0 = performance.now();
   const backendKind = opts.backend ?? "wasm";
   const backend = await initBackend(backendKind);
-  let config: TrainConfig;
-  let folder: RunFolder;
-  let resumeFrom: CheckpointChoice | null = null;
-  if (opts.resume) {
-    resumeFrom = resolveCheckpoint(opts.resume, "--resume");
-    config = { ...resumeFrom.state.config };
-    if (opts.episodes !== undefined) config.episodes = opts.episodes;
-    folder = RunFolder.at(resumeFrom.runDir);
-  } else {
-    if (!configIn) throw new InvalidArgumentError("train config", configIn, "a config (or opts.resume)");
-    config = configIn;
-    folder = RunFolder.open(config, { cwd: opts.cwd });
-    folder.saveConfig(config);
-  }
+  const { config, folder, resumeFrom } = openRun(configIn, opts);
   const pipelined = config.pipeline === "on";
 
   await opts.onRunFolder?.(folder.dir);
@@ -213,12 +199,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   let phaseIndex = -1;
   let lrState: LrScheduleState = { updates: 0 };
   let nanRollbacks = 0;
-  const best = {
-    metric: `score_avg${config.bestWindow}`,
-    value: null as number | null,
-    episode: null as number | null,
-    recent: [] as number[],
-  };
+  const best = newBestScore(config.bestWindow);
   const tracks: EnvTrack[] = Array.from({ length: N }, () => ({ started: 1, actions: [] }));
   const routingSlots = new EpisodeRoutingSlots(policy.numExperts, 0, N);
 
@@ -403,8 +384,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     episode++;
     recentScores.push(info.score);
     if (recentScores.length > 1000) recentScores.shift();
-    best.recent.push(info.score);
-    if (best.recent.length > config.bestWindow) best.recent.shift();
+    recordScore(best, info.score, config.bestWindow);
     if (episode % config.logEvery === 0) {
       log.episode({
         episode,
@@ -416,8 +396,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
         phase: phase.name,
       });
     }
-    const avg = best.recent.reduce((a, b) => a + b, 0) / best.recent.length;
-    log.progress(Math.min(episode, config.episodes), { phase: phase.name, avgScore: avg });
+    log.progress(Math.min(episode, config.episodes), { phase: phase.name, avgScore: recentMean(best) });
   };
 
   /**
@@ -504,15 +483,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     logUpdateLine(log, config.logEvery, update, phase, u);
 
     // Update boundary: refresh the resumable state, then write due checkpoints.
-    let improved = false;
-    if (best.recent.length >= Math.min(config.bestWindow, config.episodes)) {
-      const avg = best.recent.reduce((a, b) => a + b, 0) / best.recent.length;
-      if (best.value === null || avg > best.value) {
-        best.value = avg;
-        best.episode = episode;
-        improved = true;
-      }
-    }
+    const improved = refreshBest(best, episode, config.bestWindow, config.episodes);
     boundary = snapshotState(acting);
     if (acting.episode >= nextCheckpoint) {
       await writeCheckpoint(folder.checkpointDir(acting.episode));
