@@ -22,6 +22,7 @@ import {
   buildBenchSegment,
 } from "../../src/broker/index.js";
 import { InvalidArgumentError, projectRoot } from "../../src/util/index.js";
+import { TINY_MODEL } from "../train/helpers.js";
 
 const haveRedis = redisServerVersion() !== null;
 const skip = !haveRedis && !process.env.CI && "redis-server is not installed";
@@ -88,13 +89,7 @@ describe("tedg bench broker", () => {
             maxSteps: 24,
             rolloutSteps: 16,
             ppo: { minibatchSize: 16, epochs: 1 },
-            model: {
-              visual: { cropHidden: 32, hidden: 32, glyphHashBuckets: 16 },
-              gat: { dim: 8, heads: 2, logicDim: 16 },
-              router: { hidden: [16] },
-              experts: { hidden: [16] },
-              critic: { hidden: [16] },
-            },
+            model: TINY_MODEL,
           }),
         );
         const lines: string[] = [];

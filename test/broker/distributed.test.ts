@@ -16,7 +16,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -26,6 +26,7 @@ import {
   encodeSegment,
   parseBrokerUrl,
   TedgProcess,
+  readUpdateRecords,
   type SegmentMeta,
 } from "../../src/broker/index.js";
 import { loadCheckpoint, resolveCheckpoint } from "../../src/run/index.js";
@@ -33,6 +34,7 @@ import { LEARNER_GROUP, REJECT_REASONS, type RunInfo, type SegmentCounts } from 
 import { trainingSeedRange } from "../../src/eval/index.js";
 import { projectRoot } from "../../src/util/index.js";
 import { TestRedis, redisAvailable } from "./redis-server.js";
+import { TINY_MODEL } from "../train/helpers.js";
 
 const skip = !redisAvailable() && "redis-server is not installed";
 const RUN = "dist";
@@ -51,20 +53,7 @@ describe("distributed training (learner + actor processes, real redis-server)", 
   };
   const logs = () => procs.map((p) => `--- ${p.name} (pid ${p.pid}) ---\n${p.out.slice(-3000)}`).join("\n");
   const runDir = () => join(dir, "runs", RUN);
-  const updateRecords = (): Record<string, unknown>[] => {
-    const f = join(runDir(), "metrics.jsonl");
-    if (!existsSync(f)) return [];
-    return readFileSync(f, "utf8")
-      .split("\n")
-      .filter((l) => l.includes('"type":"update"'))
-      .flatMap((l) => {
-        try {
-          return [JSON.parse(l) as Record<string, unknown>];
-        } catch {
-          return []; // a line being written
-        }
-      });
-  };
+  const updateRecords = () => readUpdateRecords(join(runDir(), "metrics.jsonl"));
   const waitFor = async (what: string, cond: () => boolean | Promise<boolean>, ms = 40_000) => {
     const t0 = Date.now();
     while (!(await cond())) {
@@ -89,13 +78,7 @@ describe("distributed training (learner + actor processes, real redis-server)", 
         rolloutSteps: 16,
         checkpointEvery: 100000,
         ppo: { minibatchSize: 16, epochs: 1 },
-        model: {
-          visual: { cropHidden: 32, hidden: 32, glyphHashBuckets: 16 },
-          gat: { dim: 8, heads: 2, logicDim: 16 },
-          router: { hidden: [16] },
-          experts: { hidden: [16] },
-          critic: { hidden: [16] },
-        },
+        model: TINY_MODEL,
       }),
     );
   });

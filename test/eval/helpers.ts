@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TrainConfig } from "../../src/run/index.js";
 import { resolveConfig, train } from "../../src/train/index.js";
+import { TINY_MODEL } from "../train/helpers.js";
 
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -32,14 +33,7 @@ export function tinyConfig(outDir: string, expName: string, o: TinyRunOptions = 
     checkpointEvery: 1000,
     bestWindow: 2,
   };
-  if (o.smallModel !== false)
-    flags.model = {
-      visual: { cropHidden: 32, hidden: 32, glyphHashBuckets: 16 },
-      gat: { dim: 8, heads: 2, logicDim: 16 },
-      router: { hidden: [16] },
-      experts: { hidden: [16] },
-      critic: { hidden: [16] },
-    };
+  if (o.smallModel !== false) flags.model = TINY_MODEL;
   const config = resolveConfig({ preset: "demo", flags: flags as never });
   if (o.phaseUntil) {
     config.phases[0].until = o.phaseUntil[0];

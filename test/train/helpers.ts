@@ -1,4 +1,4 @@
-/** Shared test helpers without tensors: temp folders and float comparisons. */
+/** Shared test helpers without tensors: temp folders, float comparisons, a tiny model for end-to-end runs. */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,3 +25,12 @@ export function closeAll(
   assert.equal(actual.length, expected.length, `${what} length`);
   for (let i = 0; i < expected.length; i++) close(actual[i], expected[i], tol, `${what}[${i}]`);
 }
+
+/** A model small enough for tests that train it end to end (layer sizes only; the architecture is the default). */
+export const TINY_MODEL = {
+  visual: { cropHidden: 32, hidden: 32, glyphHashBuckets: 16 },
+  gat: { dim: 8, heads: 2, logicDim: 16 },
+  router: { hidden: [16] },
+  experts: { hidden: [16] },
+  critic: { hidden: [16] },
+};

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadCheckpoint, readMetrics, type TrainConfig } from "../../src/run/index.js";
 import { resolveConfig, train } from "../../src/train/index.js";
-import { tempDir } from "./helpers.js";
+import { TINY_MODEL, tempDir } from "./helpers.js";
 
 /** A small, fast config: short episodes so that rollouts cross episode boundaries and truncations. */
 function tinyConfig(outDir: string, expName: string, pipeline: "on" | "off" = "on"): TrainConfig {
@@ -25,13 +25,7 @@ function tinyConfig(outDir: string, expName: string, pipeline: "on" | "off" = "o
       "ppo.minibatchSize": 16,
       "ppo.epochs": 2,
       checkpointEvery: 1000,
-      model: {
-        visual: { cropHidden: 32, hidden: 32, glyphHashBuckets: 16 },
-        gat: { dim: 8, heads: 2, logicDim: 16 },
-        router: { hidden: [16] },
-        experts: { hidden: [16] },
-        critic: { hidden: [16] },
-      },
+      model: TINY_MODEL,
     },
   });
 }
