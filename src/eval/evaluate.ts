@@ -49,7 +49,13 @@ import {
   writeFileAtomic,
 } from "../util/index.js";
 import type { EvalRecording, EvalStepExtra } from "./recording.js";
-import { SCENARIOS, SCENARIO_CONDITIONS, scenarioLabeler } from "./scenario.js";
+import {
+  SCENARIOS,
+  SCENARIO_CONDITIONS,
+  namedExpertShare,
+  scenarioLabeler,
+  type NamedExpertShare,
+} from "./scenario.js";
 import { RoutingMetrics } from "./routing-metrics.js";
 import {
   argmax,
@@ -176,6 +182,12 @@ export interface EvalSummary {
     mutualInformationShuffled: { mean: number; max: number; permutations: number };
     /** MI / min(H(scenario), H(expert)) ∈ [0, 1]; null when either is constant. */
     normalisedMutualInformation: number | null;
+    /**
+     * Share of each scenario's steps led by the expert of the same name, and its mean over scenarios (scenario.ts
+     * namedExpertShare): whether the experts do what their names say, which MI does not read (absent in
+     * summaries written before it existed).
+     */
+    namedExpertShare?: NamedExpertShare;
   };
   /**
    * The graph's opinion (which expert the hypergraph suggests) against the router; null for a policy without a
@@ -199,6 +211,8 @@ export interface EvalSummary {
      * situations, whatever the router does (absent in summaries written before it existed).
      */
     mutualInformationSuggested?: number;
+    /** namedExpertShare of the suggested-expert table: whether the graph names the expert the situation names. */
+    namedExpertShareSuggested?: NamedExpertShare;
   } | null;
   operators: {
     /** "readoutAttention" (the GAT readout's attention), "operatorScores" (softmax of the score head), or "none". */
@@ -622,6 +636,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
         mutualInformation: tot.mutualInformation,
         mutualInformationShuffled: tot.mutualInformationShuffled,
         normalisedMutualInformation: tot.normalisedMutualInformation,
+        namedExpertShare: namedExpertShare(tot.table, names),
       },
       graph: opinionLog.valid.length
         ? (() => {
@@ -640,6 +655,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalResult> {
               agreementConfident: o.graph_router_agreement_confident,
               suggestedTable: suggested,
               mutualInformationSuggested: mutualInformation(suggested),
+              namedExpertShareSuggested: namedExpertShare(suggested, names),
             };
           })()
         : null,

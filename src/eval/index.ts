@@ -36,6 +36,8 @@ export {
   SCENARIOS,
   SCENARIO_CONDITIONS,
   scenarioLabeler,
+  namedExpertShare,
+  type NamedExpertShare,
   type Scenario,
   type ScenarioLabeler,
 } from "./scenario.js";
@@ -48,6 +50,13 @@ export {
   type EvalReplayMeta,
 } from "./recording.js";
 export { replayEpisode, type ReplayOptions } from "./replay.js";
+export {
+  wiringInformation,
+  formatWiringReport,
+  type WiringOptions,
+  type WiringReport,
+  type WiringRow,
+} from "./wiring.js";
 export { RoutingMetrics, type EpisodeRouting, type RoutingTotals } from "./routing-metrics.js";
 /** The one checkpoint rule (src/run), re-exported where `tedg-rl/eval` users found it. */
 export { resolveCheckpoint, type CheckpointChoice } from "../run/index.js";

@@ -63,3 +63,50 @@ export function scenarioLabeler(graph: Hypergraph): ScenarioLabeler {
     },
   };
 }
+
+/** Per scenario: the share of its steps led by the expert of the same name, and their mean. */
+export interface NamedExpertShare {
+  /** null where no expert has the scenario's name or the scenario has no steps. */
+  byScenario: Record<string, number | null>;
+  /**
+   * Mean over the scenarios that have a same-named expert and steps, each scenario weighted equally (a router
+   * blind to the situation scores 1/K on average here, whatever the scenario mix); null when none qualifies.
+   */
+  mean: number | null;
+}
+
+/**
+ * Whether the experts do what their names say: in `table[s][e]` (steps of scenario s led by expert e), the share
+ * of each scenario's steps led by the expert named like it (case-insensitive: combat → "Combat"). Unlike
+ * I(scenario; expert), which any consistent split scores whatever the names, this reads the names: a router that
+ * sends every fight to "Exploration" gets 0 on combat here and full marks in MI.
+ */
+export function namedExpertShare(
+  table: readonly (readonly number[])[],
+  expertNames: readonly string[],
+  scenarios: readonly string[] = SCENARIOS,
+): NamedExpertShare {
+  if (table.length !== scenarios.length)
+    throw new InvalidArgumentError(
+      "scenario × expert table rows",
+      table.length,
+      `${scenarios.length} (one per scenario)`,
+    );
+  const byScenario: Record<string, number | null> = {};
+  let sum = 0;
+  let n = 0;
+  scenarios.forEach((s, i) => {
+    const row = table[i];
+    if (row.length !== expertNames.length)
+      throw new InvalidArgumentError(`table row ${s}`, row.length, `${expertNames.length} (one per expert)`);
+    const e = expertNames.findIndex((name) => name.toLowerCase() === s.toLowerCase());
+    const total = row.reduce((a, b) => a + b, 0);
+    const share = e >= 0 && total > 0 ? row[e] / total : null;
+    byScenario[s] = share;
+    if (share !== null) {
+      sum += share;
+      n++;
+    }
+  });
+  return { byScenario, mean: n ? sum / n : null };
+}

@@ -6,7 +6,7 @@
  * out.
  */
 import { basename, resolve } from "node:path";
-import { bootstrapDiffCI, summarize, type EvalSummary } from "../eval/index.js";
+import { bootstrapDiffCI, namedExpertShare, summarize, type EvalSummary } from "../eval/index.js";
 import { InvalidArgumentError, writeFileAtomic } from "../util/index.js";
 import {
   base,
@@ -218,6 +218,12 @@ export function buildComparePage(
     const sp = e?.specialisation;
     const miCtl = sp?.mutualInformationShuffled ? fmt(sp.mutualInformationShuffled.mean, 4) : "–";
     const g = e?.graph ?? null;
+    // Computed from the table, so evaluations written before the summary carried it get it too.
+    const named =
+      sp && e
+        ? (sp.namedExpertShare ?? namedExpertShare(sp.table, e.routing.expertNames, sp.scenarios)).mean
+        : null;
+    const namedCell = named === null ? "–" : `${fmt(named * 100, 1)}%`;
     md.push([
       r.name,
       archOf(r),
@@ -230,6 +236,7 @@ export function buildComparePage(
       g ? `${fmt(g.confidentShare * 100, 1)}%` : "–",
       g ? `${fmt(g.agreement * 100, 1)}% / ${fmt(g.agreementConfident * 100, 1)}%` : "–",
       g?.mutualInformationSuggested !== undefined ? fmt(g.mutualInformationSuggested, 4) : "–",
+      namedCell,
     ]);
     return [
       `<span style="color:${runColor(i)}">■</span> ${esc(r.name)}`,
@@ -249,6 +256,7 @@ export function buildComparePage(
       e ? fmt(e.specialisation.mutualInformation, 4) : "–",
       miCtl,
       g ? `${fmt(g.agreement * 100, 1)}% / ${fmt(g.agreementConfident * 100, 1)}%` : "–",
+      namedCell,
     ];
   });
   const summaryTable = table(
@@ -268,6 +276,7 @@ export function buildComparePage(
       "MI (nats)",
       "MI, shuffled scenarios",
       "dominant = graph's expert (all / confident)",
+      "scenario led by its namesake expert (mean)",
     ],
     rows,
   );
@@ -284,6 +293,7 @@ export function buildComparePage(
       "graph confident",
       "dominant = graph's expert (all / confident)",
       "MI of the graph's suggestion",
+      "led by namesake",
     ],
     md,
   );

@@ -35,6 +35,10 @@ export const GLOSSARY: readonly [string, string][] = [
     "The same MI after permuting the scenario labels across steps (mean of 20 permutations): the level a router unrelated to the situation reaches on a table of this size. Read the real MI against it.",
   ],
   [
+    "led by namesake",
+    "Share of each scenario's steps whose dominant expert has the scenario's name (combat → Combat, survival → Survival, exploration → Exploration, general → General), averaged over the four scenarios; 1/K for a router that ignores the situation. MI cannot tell a split that follows the names from one that sends every fight to Exploration; this can.",
+  ],
+  [
     "graph opinion",
     "Which expert the knowledge graph suggests for a state: its enabled operators grouped by owner expert, weighted by learned utilities, relative to each expert's base rate. Mean H(g) is its entropy (ln K = no opinion); confident = its largest share ≥ the run's threshold (model.opinion.confidence: 0.25 in today's presets, i.e. every state with an opinion; 0.6 before).",
   ],

@@ -13,6 +13,7 @@ import {
   formatEvalStep,
   movingAverage,
   mutualInformation,
+  namedExpertShare,
   scenarioLabeler,
   summarize,
   type EvalRecording,
@@ -133,6 +134,62 @@ describe("mutual information", () => {
   it("rejects negative counts and ragged rows", () => {
     assert.throws(() => mutualInformation([[1, -1]]), /contingency count.*-1.*finite count ≥ 0/);
     assert.throws(() => mutualInformation([[1, 2], [3]]), /rows of equal length/);
+  });
+});
+
+describe("namedExpertShare", () => {
+  const experts = ["Survival", "Combat", "Exploration", "General"];
+
+  it("reads the names where MI does not: a perfect split under the wrong names scores 0", () => {
+    // Rows: combat, survival, exploration, general. Every scenario goes to one expert, but each to the wrong one:
+    // MI is H(scenario), the namesake share is 0.
+    const wrong = [
+      [0, 0, 10, 0],
+      [0, 0, 0, 20],
+      [30, 0, 0, 0],
+      [0, 40, 0, 0],
+    ];
+    const r = namedExpertShare(wrong, experts);
+    assert.deepEqual(r.byScenario, { combat: 0, survival: 0, exploration: 0, general: 0 });
+    assert.equal(r.mean, 0);
+    const h = -[10, 20, 30, 40].reduce((a, c) => a + (c / 100) * Math.log(c / 100), 0);
+    assert.ok(Math.abs(mutualInformation(wrong) - h) < 1e-12);
+  });
+
+  it("averages the scenarios equally, by hand", () => {
+    const t = [
+      [1, 9, 0, 0], // combat: Combat leads 9 of 10
+      [1, 0, 3, 0], // survival: Survival 1 of 4
+      [0, 0, 50, 50], // exploration: 50 of 100
+      [0, 0, 0, 0], // general: no steps → null, left out of the mean
+    ];
+    const r = namedExpertShare(t, experts);
+    assert.deepEqual(r.byScenario, { combat: 0.9, survival: 0.25, exploration: 0.5, general: null });
+    assert.ok(Math.abs(r.mean! - (0.9 + 0.25 + 0.5) / 3) < 1e-12);
+  });
+
+  it("matches names case-insensitively, and gives null without namesakes", () => {
+    const t = [
+      [2, 0],
+      [0, 2],
+      [1, 1],
+      [1, 1],
+    ];
+    assert.deepEqual(namedExpertShare(t, ["COMBAT", "x"]).byScenario, {
+      combat: 1,
+      survival: null,
+      exploration: null,
+      general: null,
+    });
+    assert.equal(namedExpertShare(t, ["expert0", "expert1"]).mean, null);
+  });
+
+  it("names the bad table", () => {
+    assert.throws(() => namedExpertShare([[1, 2]], experts), /table rows.*1.*4 \(one per scenario\)/);
+    assert.throws(
+      () => namedExpertShare([[1], [1], [1], [1]], experts),
+      /table row combat.*1.*4 \(one per expert\)/,
+    );
   });
 });
 

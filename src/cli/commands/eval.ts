@@ -1,6 +1,11 @@
 /** `tedg eval`: held-out evaluation of a checkpoint on seeds the run never trained on. */
 import type { Command } from "commander";
-import { DEFAULT_EVAL_SEED_START, evaluate, type EvalResult } from "../../eval/index.js";
+import {
+  DEFAULT_EVAL_SEED_START,
+  evaluate,
+  type EvalResult,
+  type NamedExpertShare,
+} from "../../eval/index.js";
 import { InvalidArgumentError } from "../../util/index.js";
 
 type IntParser = (name: string, min?: number) => (v: string) => number;
@@ -26,6 +31,17 @@ const sig = (x: number | null | undefined) =>
   x === null || x === undefined ? "–" : String(Number(x.toPrecision(3)));
 
 /** The human-readable summary printed without --json. */
+/** "names   the dominant expert is the scenario's namesake on combat 96.0% | … | mean 50.1% (1/K by chance)". */
+function namedLine(who: string, share: NamedExpertShare): string {
+  const parts = Object.entries(share.byScenario).map(
+    ([s, v]) => `${s} ${v === null ? "–" : f(v * 100, 1) + "%"}`,
+  );
+  return (
+    `names   ${who} expert is the scenario's namesake on ${parts.join(" | ")}` +
+    ` | mean ${share.mean === null ? "–" : f(share.mean * 100, 1) + "%"}`
+  );
+}
+
 export function formatEvalText(r: EvalResult): string {
   const s = r.score;
   const ci = s.ci ? `[${f(s.ci[0])}, ${f(s.ci[1])}]` : "–";
@@ -68,6 +84,9 @@ export function formatEvalText(r: EvalResult): string {
           : "")
       : "graph   – (no logic stream)",
   ];
+  if (r.specialisation.namedExpertShare) lines.push(namedLine("dominant", r.specialisation.namedExpertShare));
+  if (r.graph?.namedExpertShareSuggested)
+    lines.push(namedLine("graph's suggested", r.graph.namedExpertShareSuggested));
   if (r.files.summary)
     lines.push(
       `wrote ${r.files.summary}` + (r.files.replays.length ? ` and ${r.files.replays.length} replay(s)` : ""),

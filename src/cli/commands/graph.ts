@@ -1,6 +1,8 @@
-/** `tedg graph stats | view | mine`: inspect, draw and mine knowledge hypergraphs. */
+/** `tedg graph stats | view | mine | wiring`: inspect, draw, mine knowledge hypergraphs and weigh their wiring. */
 import type { Command } from "commander";
 import { makeEnv } from "../../env/index.js";
+import { formatWiringReport, wiringInformation } from "../../eval/index.js";
+import { initBackend } from "../../model/index.js";
 import {
   builtinGraphPath,
   buildHypergraph,
@@ -53,6 +55,28 @@ export function registerGraphCommands(program: Command, int: IntParser): void {
       writeFileAtomic(o.out, graphViewHtml(loadHypergraph(file ?? builtinGraphPath())));
       console.error(`tedg graph: wrote ${o.out}`);
     });
+  graph
+    .command("wiring")
+    .description(
+      "how much the graph's condition → operator wiring alone tells its opinion about the situation, against " +
+        "random rewirings (the shuffled-graph ablation's permutation, seeds 1…N): I(scenario; suggested expert) " +
+        "of the untrained opinion on a random agent's states",
+    )
+    .argument("[file]", "graph JSON (default: the built-in graph)")
+    .option("--shuffles <n>", "rewirings to compare (seeds 1…n)", int("shuffles", 0), 20)
+    .option("--transitions <n>", "random-agent states to read", int("transitions", 1), 8000)
+    .option("--seeds <n>", "episode seeds of the random agent (0..n-1)", int("seeds", 1), 32)
+    .option("--json", "print the report as JSON")
+    .action(
+      async (
+        file: string | undefined,
+        o: { shuffles: number; transitions: number; seeds: number; json?: boolean },
+      ) => {
+        await initBackend("wasm");
+        const r = wiringInformation(loadHypergraph(file ?? builtinGraphPath()), o);
+        console.log(o.json ? JSON.stringify(r, null, 2) : formatWiringReport(r));
+      },
+    );
   graph
     .command("mine")
     .description("play episodes and emit frequent condition→action→effect hyperedges")
