@@ -307,6 +307,7 @@ describe("report", () => {
     assert.match(html, /within noise|better|worse/);
     assert.match(html, /paired/, "same eval seeds → paired difference");
     assert.match(html, /step caps differ/);
+    assert.match(html, /scenario led by its namesake expert \(mean\)/);
     assert.match(html, /B22/);
     assert.throws(() => writeCompare([runA]), /at least two run folders/);
   });

@@ -31,7 +31,7 @@ const sig = (x: number | null | undefined) =>
   x === null || x === undefined ? "–" : String(Number(x.toPrecision(3)));
 
 /** The human-readable summary printed without --json. */
-/** "names   the dominant expert is the scenario's namesake on combat 96.0% | … | mean 50.1% (1/K by chance)". */
+/** "names   dominant expert is the scenario's namesake on combat 96.0% | … | mean 50.1%" (1/K by chance). */
 function namedLine(who: string, share: NamedExpertShare): string {
   const parts = Object.entries(share.byScenario).map(
     ([s, v]) => `${s} ${v === null ? "–" : f(v * 100, 1) + "%"}`,
