@@ -35,3 +35,21 @@ export function refreshBest(best: BestScore, episode: number, window: number, ep
   best.episode = episode;
   return true;
 }
+
+/** Episodes behind a run's reported "mean score of the last episodes". */
+export const RECENT_SCORES = 1000;
+
+/** The last RECENT_SCORES episode scores, for the run's closing summary. */
+export class RecentScores {
+  private readonly scores: number[] = [];
+
+  push(score: number): void {
+    this.scores.push(score);
+    if (this.scores.length > RECENT_SCORES) this.scores.shift();
+  }
+
+  /** Their mean; null before the first episode. */
+  mean(): number | null {
+    return this.scores.length ? this.scores.reduce((a, b) => a + b, 0) / this.scores.length : null;
+  }
+}

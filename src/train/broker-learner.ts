@@ -59,7 +59,7 @@ import { TrainingLog } from "./log.js";
 import type { LrScheduleState } from "./phases.js";
 import { RolloutBuffer, type RolloutData } from "./rollout.js";
 import { collectorState } from "./rollout-collector.js";
-import { newBestScore, recordScore, refreshBest } from "./best-score.js";
+import { RecentScores, newBestScore, recordScore, refreshBest } from "./best-score.js";
 import { logUpdateLine, updateRecordHead, updateRecordStats } from "./update-record.js";
 import type { RunSummary, TrainOptions } from "./trainer.js";
 
@@ -267,7 +267,7 @@ export async function trainWithBroker(
 
   let status: RunSummary["status"] = "done";
   let lastCheckpoint = "";
-  let recentScores: number[] = [];
+  const recentScores = new RecentScores();
   // Entries handled since the last checkpoint (acknowledged right after the next one).
   let toAck: string[] = [];
   const handled = new Set<string>();
@@ -494,7 +494,6 @@ export async function trainWithBroker(
           episode++;
           const score = Number(ep.score);
           recentScores.push(score);
-          if (recentScores.length > 1000) recentScores = recentScores.slice(-1000);
           recordScore(best, score, config.bestWindow);
         }
       }
@@ -589,9 +588,7 @@ export async function trainWithBroker(
     wallSeconds: elapsed(),
     status,
     checkpoint: lastCheckpoint,
-    recentScoreMean: recentScores.length
-      ? recentScores.reduce((a, b) => a + b, 0) / recentScores.length
-      : null,
+    recentScoreMean: recentScores.mean(),
     segments: counts,
     lastId,
   };

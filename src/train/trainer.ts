@@ -52,7 +52,7 @@ import {
   type EnvTrack,
   type FinishedEpisode,
 } from "./rollout-collector.js";
-import { newBestScore, recentMean, recordScore, refreshBest } from "./best-score.js";
+import { RecentScores, newBestScore, recentMean, recordScore, refreshBest } from "./best-score.js";
 import { logUpdateLine, updateRecordHead, updateRecordStats } from "./update-record.js";
 import { WorkerLearner } from "./worker-learner.js";
 
@@ -295,7 +295,7 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
   if (resumeFrom) rollouts.restore();
   else rollouts.reset();
 
-  const recentScores: number[] = [];
+  const recentScores = new RecentScores();
   let status: RunSummary["status"] = "done";
   let lastCheckpoint = "";
   let nextCheckpoint = (Math.floor(episode / config.checkpointEvery) + 1) * config.checkpointEvery;
@@ -383,7 +383,6 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     opts.onEpisode?.(rec);
     episode++;
     recentScores.push(info.score);
-    if (recentScores.length > 1000) recentScores.shift();
     recordScore(best, info.score, config.bestWindow);
     if (episode % config.logEvery === 0) {
       log.episode({
@@ -588,8 +587,6 @@ export async function train(configIn: TrainConfig | null, opts: TrainOptions = {
     wallSeconds: elapsed(),
     status,
     checkpoint: lastCheckpoint,
-    recentScoreMean: recentScores.length
-      ? recentScores.reduce((a, b) => a + b, 0) / recentScores.length
-      : null,
+    recentScoreMean: recentScores.mean(),
   };
 }

@@ -145,6 +145,26 @@ const VARIANTS: Variant[] = [
   { alignmentTarget: "raw", loadBalance: "switch" },
 ];
 
+/** A two-row batch (ρ from the caller's log-probs; A = [1, 2]; ε = 0.2) with K experts and these auxiliary terms. */
+function tinySpec(K: number, aux: FusedLossSpec["aux"]): FusedLossSpec {
+  return {
+    B: 2,
+    K,
+    A: 0,
+    oldLogProb: Float32Array.from([0, 0]),
+    advantages: Float32Array.from([1, 2]),
+    oldValue: Float32Array.from([0, 0]),
+    returns: Float32Array.from([1, -1]),
+    clip: 0.2,
+    valueClip: null,
+    valueCoef: 0.5,
+    entropyCoef: 0.01,
+    weights: auxWeights(allTermsPhase()),
+    aux,
+    loadBalance: "variance",
+  };
+}
+
 describe("fused minibatch loss", () => {
   for (const variant of VARIANTS) {
     it(`equals the term-by-term tfjs loss in value, metrics and gradient (${JSON.stringify(variant)})`, () => {
@@ -296,22 +316,7 @@ describe("fused minibatch loss", () => {
   it("matches hand values on a tiny batch", () => {
     // B = 2, no auxiliary terms. ρ = [e^0.1, e^-0.5]; A = [1, 2]; ε = 0.2.
     // min(ρA, clip(ρ)A): row 0 → min(1.10517, 1.10517) = 1.10517; row 1 → min(1.21306, 1.6) = 1.21306.
-    const spec: FusedLossSpec = {
-      B: 2,
-      K: 0,
-      A: 0,
-      oldLogProb: Float32Array.from([0, 0]),
-      advantages: Float32Array.from([1, 2]),
-      oldValue: Float32Array.from([0, 0]),
-      returns: Float32Array.from([1, -1]),
-      clip: 0.2,
-      valueClip: null,
-      valueCoef: 0.5,
-      entropyCoef: 0.01,
-      weights: auxWeights(allTermsPhase()),
-      aux: [],
-      loadBalance: "variance",
-    };
+    const spec = tinySpec(0, []);
     const r = fusedLossJs(spec, { logProb: [0.1, -0.5], entropy: [1, 2], value: [0, 1] });
     const r0 = Math.exp(0.1);
     const r1 = Math.exp(-0.5);
@@ -327,22 +332,7 @@ describe("fused minibatch loss", () => {
   });
 
   it("rejects inputs of the wrong length and missing inputs with clear errors", () => {
-    const spec: FusedLossSpec = {
-      B: 2,
-      K: 2,
-      A: 0,
-      oldLogProb: Float32Array.from([0, 0]),
-      advantages: Float32Array.from([1, 2]),
-      oldValue: Float32Array.from([0, 0]),
-      returns: Float32Array.from([1, -1]),
-      clip: 0.2,
-      valueClip: null,
-      valueCoef: 0.5,
-      entropyCoef: 0.01,
-      weights: auxWeights(allTermsPhase()),
-      aux: ["routingEntropy"],
-      loadBalance: "variance",
-    };
+    const spec = tinySpec(2, ["routingEntropy"]);
     assert.throws(
       () => fusedLossJs(spec, { logProb: [0.1], entropy: [1, 2], value: [0, 1] }),
       (e: unknown) => e instanceof InvalidArgumentError && /logProb length/.test(e.message),

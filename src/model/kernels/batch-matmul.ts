@@ -27,22 +27,11 @@ export function wasmBatchMatMulOverride(orig: tf.KernelConfig, transpose: tf.Ker
       const { inputs, backend, attrs } = args;
       const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
       const be = backend as unknown as WasmBackendLike;
-      const tiny = tinyBatched(
-        be,
-        inputs.a as tf.TensorInfo,
-        inputs.b as tf.TensorInfo,
-        transposeA,
-        transposeB,
-      );
-      if (tiny) return tiny;
-      const tn = transposedLeft(
-        be,
-        inputs.a as tf.TensorInfo,
-        inputs.b as tf.TensorInfo,
-        transposeA,
-        transposeB,
-      );
-      if (tn) return tn;
+      const ia = inputs.a as tf.TensorInfo;
+      const ib = inputs.b as tf.TensorInfo;
+      const special =
+        tinyBatched(be, ia, ib, transposeA, transposeB) ?? transposedLeft(be, ia, ib, transposeA, transposeB);
+      if (special) return special;
       const temps: tf.TensorInfo[] = [];
       const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
         const big = blockedTranspose(be, t);
@@ -59,8 +48,6 @@ export function wasmBatchMatMulOverride(orig: tf.KernelConfig, transpose: tf.Ker
         return out;
       };
       const plain = { ...attrs, transposeA: false, transposeB: false };
-      const ia = inputs.a as tf.TensorInfo;
-      const ib = inputs.b as tf.TensorInfo;
       const a = transposeA ? swapLast(ia) : ia;
       const b = transposeB ? swapLast(ib) : ib;
       const batchA = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
